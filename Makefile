@@ -1,0 +1,34 @@
+# The two commands: `make inspect-demo` (main job for now) and `make test` (the whole suite).
+SHELL := /bin/bash
+SWIFT ?= swift
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: setup build test inspect-demo bench fuzz format
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+# Builds and runs every test. Fuzzing and benchmarks are separate targets.
+test: setup
+	$(SWIFT) build --build-tests
+	KIT_VENV=$(CURDIR)/.venv $(SWIFT) test --skip-build
+
+# Main job until the daemon exists: extract sampled key frames of a real GetMedia capture to out/frames.
+CAPTURE ?= ../shared/testdata/kvs-getmedia/output_get_media.mkv
+inspect-demo: setup
+	$(SWIFT) build -c release --product kithost
+	.build/release/kithost inspect $(CAPTURE) --extract out/frames --format jpeg --interval 1
+	@echo "frames written to out/frames"
+
+bench: setup
+	./scripts/bench.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Plugins Tests Benchmarks

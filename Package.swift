@@ -1,0 +1,74 @@
+// swift-tools-version: 6.1
+// KIT-Swift: Kinesis Video Streams → key frames → inference → plugins.
+// Layout and dependency direction are explained in docs/ARCHITECTURE.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "kit-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kithost", targets: ["KITHost"]),
+        .library(name: "PluginAPI", targets: ["PluginAPI"]),
+        .library(name: "KVSMatroska", targets: ["KVSMatroska"]),
+        .library(name: "KITMedia", targets: ["KITMedia"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Thin C shims: one per C library, each with one header of `static inline` wrappers.
+        .systemLibrary(
+            name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavcodec",
+            providers: [.apt(["libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // KVS bytes → Matroska fragments. Imports nothing of the project.
+        .target(name: "KVSMatroska", swiftSettings: strict),
+        // Key frames → pictures → JPEG/PNG. Imports only its C shims.
+        .target(name: "KITMedia", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
+        // AWS Signature Version 4, pure and deterministic (date injected).
+        .target(
+            name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        // One async HTTP client transport over libcurl's multi interface.
+        .target(
+            name: "HTTPTransport",
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
+        .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia"], swiftSettings: strict),
+        .executableTarget(
+            name: "KITHost",
+            dependencies: ["KITTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+
+        // Plugin SDK and the two bundled plugins (filled in by the plugins issue).
+        .target(name: "PluginAPI", swiftSettings: strict),
+        .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
+        .target(
+            name: "CocoLabeler", dependencies: ["PluginAPI"], path: "Plugins/CocoLabeler", swiftSettings: strict),
+
+        // Benchmarks: built and run by `make bench`, never by the test command.
+        .executableTarget(
+            name: "KITBench", dependencies: ["KVSMatroska", "KITMedia"], path: "Benchmarks/KITBench",
+            swiftSettings: strict),
+
+        .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
+        .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
+        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
+        .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
+    ]
+)

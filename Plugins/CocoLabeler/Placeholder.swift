@@ -1,0 +1,1 @@
+// Placeholder so the target builds; the plugins issue fills it in.
