@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
-        .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia"], swiftSettings: strict),
+        .target(name: "KITTools", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .executableTarget(
             name: "KITHost",
             dependencies: ["KITTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
