@@ -7,7 +7,7 @@
 /// headers are decoded once, payloads it does not need are skipped without buffering, and a frame payload is a slice of
 /// the fed chunk when the chunk holds the whole block (one exact-size copy otherwise). Size claims above
 /// `maxElementSize` are refused without allocating. After a framing error it reports the byte offset and resynchronises
-/// at the next EBML header.
+/// at the next EBML header (or Segment).
 public final class MatroskaStreamParser {
     public struct Options: Sendable {
         /// The largest element the parser will buffer (a frame, CodecPrivate, a tag), and the largest unknown element
@@ -135,6 +135,17 @@ public final class MatroskaStreamParser {
         } else if !carry.isEmpty {
             truncated(at: carryStart, id: nil, "input ended inside an element header", emit)
         } else {
+            let documentOpen = segment.start != nil || stack.contains { $0.id == ElementID.segment }
+            if documentOpen, pending == nil, segment.emitted == 0, segment.metadata == nil, segment.tags.isEmpty {
+                truncated(at: offset, id: nil, "input ended before the document's first Cluster or tags", emit)
+            }
+            if let p = pending, segment.expectsTrailingTags, !p.clusterClosed {
+                // A GetMedia fragment cut inside its Cluster: its frames may be incomplete, so it is not handed over
+                // as if whole (the host re-reads it from its checkpoint).
+                truncated(at: offset, id: ElementID.cluster, "input ended inside a GetMedia fragment's Cluster", emit)
+                pending = nil
+                segment.emitted += 1
+            }
             while let top = stack.last {
                 if let end = top.end, end > offset {
                     truncated(at: top.start, id: top.id, "input ended \(end - offset) bytes before the element's end",
@@ -218,13 +229,22 @@ public final class MatroskaStreamParser {
                 close(top, emit)
             }
         }
+        if ElementID.level(id) == 0, let open = stack.last {
+            // A new document inside a known-size master: that master's size was wrong. Drop what it held and start
+            // over at this element, which is a sync point.
+            var text = "a new EBML document or Segment began inside the known-size element at byte \(open.start)"
+            if let pending { text += "; the fragment that began at byte \(pending.start) is dropped" }
+            emit(.error(.init(code: .unexpectedElement, offset: start, elementID: open.id, message: text)))
+            resetAll()
+        }
         let parent = stack.last
         if parent == nil, id != ElementID.ebml, id != ElementID.segment {
             return startResync(.unexpectedElement, at: start, id: id, "only EBML and Segment may appear at the top level",
                 raw, resumeAt: i, emit)
         }
         if ElementID.level(id) == 1, parent?.id != ElementID.segment {
-            return startResync(.unexpectedElement, at: start, id: id, "a top-level Segment child outside a Segment",
+            let container = parent.map { " inside the element at byte \($0.start)" } ?? ""
+            return startResync(.unexpectedElement, at: start, id: id, "a Segment child" + container + ", not in a Segment",
                 raw, resumeAt: i, emit)
         }
         if let size, size > UInt64(Int64.max / 2) {
@@ -310,14 +330,15 @@ public final class MatroskaStreamParser {
         return i
     }
 
-    /// Looks for the 4-byte EBML header ID, which may straddle chunks.
+    /// Looks for the 4-byte ID of an EBML header or a Segment (KVS producers may send Segments without EBML headers),
+    /// which may straddle chunks.
     private func scanForEBMLHeader(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
         var j = i
         var r = rolling
         while j < raw.count {
             r = r << 8 | UInt32(raw[j])
             j += 1
-            if r == ElementID.ebml {
+            if r == ElementID.ebml || r == ElementID.segment {
                 offset += Int64(j - i)
                 let headerStart = offset - 4
                 resyncing = false
@@ -325,7 +346,7 @@ public final class MatroskaStreamParser {
                     emit(.error(.init(code: .garbageSkipped, offset: resyncFrom,
                         message: "\(headerStart - resyncFrom) bytes skipped; resynchronised at byte \(headerStart)")))
                 }
-                carry = [0x1A, 0x45, 0xDF, 0xA3]
+                carry = [UInt8(r >> 24), UInt8((r >> 16) & 0xFF), UInt8((r >> 8) & 0xFF), UInt8(r & 0xFF)]
                 carryStart = headerStart
                 rolling = 0
                 return j
