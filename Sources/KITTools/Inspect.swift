@@ -51,7 +51,7 @@ public enum Inspect {
         } catch {
             throw Failure(description: error.description)
         }
-        let parser = MatroskaStreamParser(options: .init(maxElementSize: options.maxElementSize))
+        var parser = MatroskaStreamParser(options: .init(maxElementSize: options.maxElementSize))
         var summary = Summary()
         let handle: (MatroskaStreamParser.Event) -> Void = { event in
             switch event {

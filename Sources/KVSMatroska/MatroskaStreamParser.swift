@@ -8,7 +8,7 @@
 /// the fed chunk when the chunk holds the whole block (one exact-size copy otherwise). Size claims above
 /// `maxElementSize` are refused without allocating. After a framing error it reports the byte offset and resynchronises
 /// at the next EBML header (or Segment).
-public final class MatroskaStreamParser {
+public struct MatroskaStreamParser: Sendable {
     public struct Options: Sendable {
         /// The largest element the parser will buffer (a frame, CodecPrivate, a tag), and the largest unknown element
         /// it will skip inside an unknown-size parent. Absurd size claims are errors, not allocations.
@@ -89,7 +89,7 @@ public final class MatroskaStreamParser {
     // MARK: Feeding
 
     /// Parses `chunk`, calling `emit` for each completed fragment and each error, in stream order.
-    public func feed(_ chunk: ArraySlice<UInt8>, _ emit: (Event) -> Void) {
+    public mutating func feed(_ chunk: ArraySlice<UInt8>, _ emit: (Event) -> Void) {
         chunk.withUnsafeBufferPointer { raw in
             var i = 0
             while i < raw.count {
@@ -113,10 +113,10 @@ public final class MatroskaStreamParser {
         }
     }
 
-    public func feed(_ chunk: [UInt8], _ emit: (Event) -> Void) { feed(chunk[...], emit) }
+    public mutating func feed(_ chunk: [UInt8], _ emit: (Event) -> Void) { feed(chunk[...], emit) }
 
     /// Convenience: parse a chunk and collect its events.
-    public func feed(_ chunk: [UInt8]) -> [Event] {
+    public mutating func feed(_ chunk: [UInt8]) -> [Event] {
         var events: [Event] = []
         feed(chunk[...]) { events.append($0) }
         return events
@@ -124,7 +124,7 @@ public final class MatroskaStreamParser {
 
     /// Signals the end of input: emits what is complete (an unknown-size Cluster ends here), reports truncation of
     /// anything that is not, and resets the parser for a new input.
-    public func finish(_ emit: (Event) -> Void) {
+    public mutating func finish(_ emit: (Event) -> Void) {
         if resyncing {
             emit(.error(.init(code: .garbageSkipped, offset: resyncFrom,
                 message: "\(offset - resyncFrom) bytes skipped without finding an EBML header before the end")))
@@ -160,7 +160,7 @@ public final class MatroskaStreamParser {
         offset = 0
     }
 
-    public func finish() -> [Event] {
+    public mutating func finish() -> [Event] {
         var events: [Event] = []
         finish { events.append($0) }
         return events
@@ -168,7 +168,7 @@ public final class MatroskaStreamParser {
 
     // MARK: Framing
 
-    private func readElement(
+    private mutating func readElement(
         _ chunk: ArraySlice<UInt8>, _ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void
     ) -> Int {
         let header: EBML.Header
@@ -218,7 +218,7 @@ public final class MatroskaStreamParser {
         }
     }
 
-    private func beginElement(
+    private mutating func beginElement(
         id: UInt32, size: UInt64?, start: Int64, _ chunk: ArraySlice<UInt8>, _ raw: UnsafeBufferPointer<UInt8>,
         at i: Int, _ emit: (Event) -> Void
     ) -> Int {
@@ -290,7 +290,7 @@ public final class MatroskaStreamParser {
         return continuePartial(raw, from: i, emit)
     }
 
-    private func continuePartial(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
+    private mutating func continuePartial(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
         guard var p = partial else { return i }
         partial = nil  // keep the buffer uniquely referenced while appending
         let n = min(p.remaining, raw.count - i)
@@ -307,14 +307,14 @@ public final class MatroskaStreamParser {
     }
 
     /// Pops every known-size master that ends at the current offset.
-    private func closeEnded(_ emit: (Event) -> Void) {
+    private mutating func closeEnded(_ emit: (Event) -> Void) {
         while let top = stack.last, let end = top.end, offset >= end {
             stack.removeLast()
             close(top, emit)
         }
     }
 
-    private func startResync(
+    private mutating func startResync(
         _ code: MatroskaParseError.Code, at start: Int64, id: UInt32?, _ message: String,
         _ raw: UnsafeBufferPointer<UInt8>, resumeAt i: Int, _ emit: (Event) -> Void
     ) -> Int {
@@ -332,7 +332,7 @@ public final class MatroskaStreamParser {
 
     /// Looks for the 4-byte ID of an EBML header or a Segment (KVS producers may send Segments without EBML headers),
     /// which may straddle chunks.
-    private func scanForEBMLHeader(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
+    private mutating func scanForEBMLHeader(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
         var j = i
         var r = rolling
         while j < raw.count {
@@ -363,7 +363,7 @@ public final class MatroskaStreamParser {
         emit(.error(.init(code: .truncated, offset: start, elementID: id, message: text)))
     }
 
-    private func resetAll() {
+    private mutating func resetAll() {
         stack.removeAll(keepingCapacity: true)
         carry = []
         partial = nil
@@ -380,7 +380,7 @@ public final class MatroskaStreamParser {
 
     // MARK: Semantics
 
-    private func opened(_ open: Open, _ emit: (Event) -> Void) {
+    private mutating func opened(_ open: Open, _ emit: (Event) -> Void) {
         switch open.id {
         case ElementID.ebml:
             finishSegment(emit)
@@ -403,7 +403,7 @@ public final class MatroskaStreamParser {
         }
     }
 
-    private func close(_ open: Open, _ emit: (Event) -> Void) {
+    private mutating func close(_ open: Open, _ emit: (Event) -> Void) {
         switch open.id {
         case ElementID.segment: finishSegment(emit)
         case ElementID.trackEntry: segment.tracks.append(track)
@@ -428,7 +428,7 @@ public final class MatroskaStreamParser {
         }
     }
 
-    private func leaf(
+    private mutating func leaf(
         _ id: UInt32, parent: UInt32?, _ data: ArraySlice<UInt8>, start: Int64, _ emit: (Event) -> Void
     ) {
         switch id {
@@ -466,7 +466,7 @@ public final class MatroskaStreamParser {
         }
     }
 
-    private func appendFrames(
+    private mutating func appendFrames(
         _ payload: ArraySlice<UInt8>, simple: Bool, keyFrame: Bool?, at start: Int64, _ emit: (Event) -> Void
     ) {
         guard pending != nil else { return }
@@ -480,7 +480,7 @@ public final class MatroskaStreamParser {
         }
     }
 
-    private func tagsClosed(_ tags: [MatroskaTag], at start: Int64, _ emit: (Event) -> Void) {
+    private mutating func tagsClosed(_ tags: [MatroskaTag], at start: Int64, _ emit: (Event) -> Void) {
         var values: [String: String] = [:]
         for tag in tags { if let value = tag.value { values[tag.name] = value } }
         let trailer =
@@ -512,7 +512,7 @@ public final class MatroskaStreamParser {
         }
     }
 
-    private func applyTrailer(_ values: [String: String], at start: Int64, _ emit: (Event) -> Void) {
+    private mutating func applyTrailer(_ values: [String: String], at start: Int64, _ emit: (Event) -> Void) {
         if let text = values[KVSTagName.millisBehindNow] {
             if let millis = Int64(text.trimmingSpaces()) {
                 segment.metadata?.millisBehindNow = millis
@@ -554,13 +554,13 @@ public final class MatroskaStreamParser {
             errorMessage: values[KVSTagName.exceptionMessage])
     }
 
-    private func emitPending(_ emit: (Event) -> Void) {
+    private mutating func emitPending(_ emit: (Event) -> Void) {
         guard let p = pending else { return }
         pending = nil
         emitFragment(start: p.start, clusterTimecode: p.clusterTimecode, frames: p.frames, postTags: p.postTags, emit)
     }
 
-    private func emitFragment(
+    private mutating func emitFragment(
         start: Int64, clusterTimecode: Int64?, frames: [MatroskaFrame], postTags: [MatroskaTag],
         _ emit: (Event) -> Void
     ) {
@@ -573,7 +573,7 @@ public final class MatroskaStreamParser {
 
     /// Ends the current Segment: its last fragment if one is open, or a frameless fragment for a Segment that carried
     /// only tags (so tags and error metadata are never silently dropped).
-    private func finishSegment(_ emit: (Event) -> Void) {
+    private mutating func finishSegment(_ emit: (Event) -> Void) {
         if pending != nil {
             emitPending(emit)
         } else if segment.emitted == 0, segment.metadata != nil || !segment.tags.isEmpty {

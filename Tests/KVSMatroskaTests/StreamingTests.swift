@@ -37,7 +37,7 @@ import Testing
     @Test func emitsAtTrailingTagsWithoutWaitingForTheNextFragment() {
         let first = EBMLWriter.getMediaFragment(number: "101", server: "1.5", producer: "1.25", frames: 3, behind: 7)
         let second = EBMLWriter.getMediaFragment(number: "102", server: "3.5", producer: "3.25", frames: 3, behind: 5)
-        let parser = MatroskaStreamParser()
+        var parser = MatroskaStreamParser()
         let events = parser.feed(first)
         guard case .fragment(let f)? = events.first else {
             Issue.record("no fragment after the first fragment's bytes: \(events)")
@@ -76,7 +76,7 @@ import Testing
                 ])
                 + w.id(0x1F43_B675) + w.unknownSize + w.uint(0xE7, 0) + w.simpleBlock(key: true, [9, 9])
         }
-        let parser = MatroskaStreamParser()
+        var parser = MatroskaStreamParser()
         #expect(parser.feed(fragment("7")).isEmpty)
         let atSecond = parser.feed(fragment("8"))
         #expect(atSecond.count == 1)
@@ -142,7 +142,7 @@ import Testing
 
     @Test func frameSlicesShareTheFedChunk() throws {
         let bytes = try Fixture.capture("output_get_media.mkv")
-        let parser = MatroskaStreamParser()
+        var parser = MatroskaStreamParser()
         var frames: [MatroskaFrame] = []
         parser.feed(bytes[...]) { if case .fragment(let f) = $0 { frames += f.frames } }
         // Zero copy: each payload's storage is the fed array's (same base address).

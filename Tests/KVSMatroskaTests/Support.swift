@@ -41,7 +41,7 @@ enum Fixture {
 func parse(_ bytes: [UInt8], chunkSizes: [Int] = [1 << 16], options: MatroskaStreamParser.Options = .init())
     -> (fragments: [MatroskaFragment], errors: [MatroskaParseError])
 {
-    let parser = MatroskaStreamParser(options: options)
+    var parser = MatroskaStreamParser(options: options)
     var fragments: [MatroskaFragment] = []
     var errors: [MatroskaParseError] = []
     let sink: (MatroskaStreamParser.Event) -> Void = {
