@@ -56,7 +56,8 @@ import Testing
         let w = EBMLWriter.self
         let doc = w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
             + w.master(0x1F43_B675, [w.uint(0xE7, 40), w.simpleBlock(key: true, [1, 2, 3])])
-        let events = MatroskaStreamParser().feed(doc)
+        var parser = MatroskaStreamParser()
+        let events = parser.feed(doc)
         #expect(events.count == 1)
         if case .fragment(let f)? = events.first {
             #expect(f.clusterTimecode == 40 && f.frames.count == 1 && f.metadata == nil)
@@ -100,7 +101,8 @@ import Testing
                 ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", "0042"), ("AWS_KINESISVIDEO_ERROR_CODE", "STREAM_DELETED"),
                 ("AWS_KINESISVIDEO_ERROR_ID", "4000"),
             ])
-        let events = MatroskaStreamParser().feed(doc)
+        var parser = MatroskaStreamParser()
+        let events = parser.feed(doc)
         guard case .fragment(let f)? = events.first else {
             Issue.record("no error fragment: \(events)")
             return
