@@ -60,6 +60,8 @@ enum TestServerScript {
             url = urllib.parse.urlsplit(self.path)
             q = dict(urllib.parse.parse_qsl(url.query))
             path = url.path
+            if path == "/duplex":
+                return self.duplex()
             body, chunked = self.read_body()
             if path == "/hello":
                 self.reply(200, b"hello", [("Content-Type", "text/plain")])
@@ -112,6 +114,25 @@ enum TestServerScript {
             else:
                 self.reply(404, b"no such path")
 
+        def duplex(self):
+            # Echo every request chunk as a response chunk as soon as it arrives.
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while True:
+                line = self.rfile.readline()
+                if not line:
+                    return
+                size = int(line.split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                data = self.rfile.read(size)
+                self.rfile.readline()
+                self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+
         def zeros(self, q):
             total, chunk = int(q.get("bytes", "1048576")), int(q.get("chunk", "65536"))
             key, hold = q.get("key", "zeros"), float(q.get("hold", "0"))
@@ -161,6 +182,9 @@ enum TestServerScript {
     class Server(http.server.ThreadingHTTPServer):
         daemon_threads = True
         request_queue_size = 1024
+
+        def handle_error(self, request, client_address):
+            pass  # clients that abort on purpose are part of the tests
 
     def main():
         out = sys.argv[1]
