@@ -55,6 +55,21 @@ struct StreamingTests {
     }
   }
 
+  /// Chunks are queued and handed over in batches on fast streams; a quiet socket must still hand over at once.
+  @Test func slowStreamChunksArriveWithoutWaitingForMore() async throws {
+    try await withTestServer { server in
+      try await withClient { client in
+        let response = try await client.stream(HTTPRequest(url: server.url("/stall?secs=10")))
+        let start = ContinuousClock.now
+        var iterator = response.body.makeAsyncIterator()
+        let first = try await iterator.next()
+        #expect(first == Array(repeating: UInt8(ascii: "x"), count: 10))
+        #expect(ContinuousClock.now - start < .seconds(1))
+        response.body.cancel()
+      }
+    }
+  }
+
   @Test func chunkedStreamingUpload() async throws {
     try await withTestServer { server in
       try await withClient { client in

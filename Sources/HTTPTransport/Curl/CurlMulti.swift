@@ -51,8 +51,12 @@ final class CurlMulti: @unchecked Sendable {
   }
 
   /// Waits for socket activity, libcurl's own next timeout, ``wakeup()`` or `timeoutMilliseconds`.
-  func poll(timeoutMilliseconds: Int32) throws(HTTPError) {
-    try Curl.check(curl_multi_poll(handle, nil, 0, timeoutMilliseconds, nil), "curl_multi_poll")
+  /// Returns how many descriptors had events (0 when it returned for a timeout).
+  @discardableResult
+  func poll(timeoutMilliseconds: Int32) throws(HTTPError) -> Int {
+    var ready: Int32 = 0
+    try Curl.check(curl_multi_poll(handle, nil, 0, timeoutMilliseconds, &ready), "curl_multi_poll")
+    return Int(ready)
   }
 
   /// The next finished transfer, if any: its easy handle and result code.

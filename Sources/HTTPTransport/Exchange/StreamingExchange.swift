@@ -9,8 +9,16 @@ final class StreamingExchange: Sendable {
   let loop: CurlEventLoop
   let capacity: Int
   private let resumeThreshold: Int
+  /// Queued bytes at which a waiting consumer is woken at once instead of at the next ``flush()``.
+  private let handOffThreshold: Int
 
-  enum WriteDecision { case consumed, pause, abort }
+  enum WriteDecision {
+    case consumed
+    /// Queued while the consumer waits; the loop hands it over with ``flush()`` (see ``receive(_:)``).
+    case consumedFlushPending
+    case pause
+    case abort
+  }
 
   private enum HeadState: Sendable {
     case pending
@@ -47,6 +55,7 @@ final class StreamingExchange: Sendable {
     self.loop = loop
     self.capacity = max(1, capacity)
     resumeThreshold = max(1, capacity) / 2
+    handOffThreshold = min(max(1, capacity) / 2, 256 * 1024)
   }
 
   /// Most bytes ever queued at once, and how often the transfer was paused (for tests and metrics).
@@ -73,15 +82,18 @@ final class StreamingExchange: Sendable {
     waiter?.resume(returning: .success(head))
   }
 
+  /// Queues one chunk from curl's write callback.
+  ///
+  /// A waiting consumer is not woken for every chunk: each wake-up is a thread hand-off that costs more than
+  /// the copy. The chunk is queued and the loop calls ``flush()`` once the sockets have nothing more to read
+  /// right now, or at once when `handOffThreshold` bytes are waiting. A fast stream thus wakes its consumer once
+  /// per ~256 KiB; a slow one (a live camera) still gets each chunk without delay.
   func receive(_ bytes: UnsafeRawBufferPointer) -> WriteDecision {
     let chunk = [UInt8](bytes)
-    let (decision, waiter) = state.withLock {
-      state -> (WriteDecision, CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>?) in
+    let (decision, handOff) = state.withLock {
+      state -> (WriteDecision, (CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>, [UInt8])?)
+      in
       if state.cancellation != nil { return (.abort, nil) }
-      if let waiter = state.bodyWaiter {
-        state.bodyWaiter = nil
-        return (.consumed, waiter)
-      }
       if state.queue.byteCount > 0, state.queue.byteCount + chunk.count > capacity {
         state.receivePaused = true
         state.pauseCount += 1
@@ -89,10 +101,26 @@ final class StreamingExchange: Sendable {
       }
       state.queue.append(chunk)
       state.peakBufferedBytes = max(state.peakBufferedBytes, state.queue.byteCount)
-      return (.consumed, nil)
+      guard let waiter = state.bodyWaiter else { return (.consumed, nil) }
+      guard state.queue.byteCount >= handOffThreshold, let first = state.queue.popFirst() else {
+        return (.consumedFlushPending, nil)
+      }
+      state.bodyWaiter = nil
+      return (.consumed, (waiter, first))
     }
-    waiter?.resume(returning: .success(chunk))
+    if let (waiter, first) = handOff { waiter.resume(returning: .success(first)) }
     return decision
+  }
+
+  /// Loop thread: wakes a waiting consumer if chunks are queued for it.
+  func flush() {
+    let handOff = state.withLock {
+      state -> (CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>, [UInt8])? in
+      guard let waiter = state.bodyWaiter, let first = state.queue.popFirst() else { return nil }
+      state.bodyWaiter = nil
+      return (waiter, first)
+    }
+    if let (waiter, first) = handOff { waiter.resume(returning: .success(first)) }
   }
 
   /// The loop is about to un-pause the receiving side.
@@ -124,7 +152,9 @@ final class StreamingExchange: Sendable {
       var body: (BodyWaiter, Result<[UInt8]?, HTTPError>)?
       if let waiter = state.bodyWaiter {
         state.bodyWaiter = nil
-        if let error {
+        if let first = state.queue.popFirst() {
+          body = (waiter, .success(first))
+        } else if let error {
           state.endReported = true
           body = (waiter, .failure(error))
         } else {

@@ -9,6 +9,9 @@ final class ActiveTransfer {
   let spec: TransferSpec
   private let upload: UploadChannel?
   private let idleTimeout: Duration?
+  private let handOffs: PendingHandOffs
+  /// Already listed in `handOffs` for this loop iteration.
+  var handOffPending = false
   private var headers = HeaderParser()
   private var head: HTTPResponseHead?
   private var body: [UInt8] = []
@@ -19,10 +22,12 @@ final class ActiveTransfer {
   /// Why the loop or a callback stopped the transfer; takes precedence over curl's own result code.
   var abortReason: HTTPError?
 
-  init(spec: TransferSpec, configuration: HTTPClient.Configuration, now: ContinuousClock.Instant)
-    throws(HTTPError)
-  {
+  init(
+    spec: TransferSpec, configuration: HTTPClient.Configuration, handOffs: PendingHandOffs,
+    now: ContinuousClock.Instant
+  ) throws(HTTPError) {
     id = spec.id
+    self.handOffs = handOffs
     self.spec = spec
     easy = try CurlEasy()
     idleTimeout = configuration.idleTimeout
@@ -178,6 +183,12 @@ final class ActiveTransfer {
       switch exchange.receive(bytes) {
       case .consumed:
         return bytes.count
+      case .consumedFlushPending:
+        if !handOffPending {
+          handOffPending = true
+          handOffs.add(self)
+        }
+        return bytes.count
       case .pause:
         receivePaused = true
         return kit_curl_writefunc_pause()
@@ -265,6 +276,31 @@ final class ActiveTransfer {
         ?? HTTPError(
           code: .connectionLost,
           message: "the exchange finished; the request body is no longer read"))
+  }
+}
+
+/// Streaming transfers whose waiting consumer has queued bytes not yet handed over (see
+/// ``StreamingExchange/receive(_:)``). Loop-thread only.
+final class PendingHandOffs {
+  private var transfers: [ActiveTransfer] = []
+  /// When the oldest pending hand-off was queued.
+  private(set) var since: ContinuousClock.Instant?
+
+  var isEmpty: Bool { transfers.isEmpty }
+
+  func add(_ transfer: ActiveTransfer) {
+    transfers.append(transfer)
+    if since == nil { since = .now }
+  }
+
+  func flushAll() {
+    let pending = transfers
+    transfers = []
+    since = nil
+    for transfer in pending {
+      transfer.handOffPending = false
+      if case .streaming(let exchange) = transfer.spec.sink { exchange.flush() }
+    }
   }
 }
 

@@ -121,6 +121,9 @@ private final class LoopState {
   private var nextTimerDue: ContinuousClock.Instant?
   /// Upper bound on one poll, so a lost wakeup costs at most this long.
   private let maxPollMilliseconds: Int32 = 1000
+  private let handOffs = PendingHandOffs()
+  /// Longest a queued chunk waits for more data before its consumer is woken anyway.
+  private let maxHandOffDelay = Duration.milliseconds(2)
 
   init(multi: CurlMulti, configuration: HTTPClient.Configuration, logger: Logger) {
     self.multi = multi
@@ -154,7 +157,8 @@ private final class LoopState {
     let now = ContinuousClock.now
     let transfer: ActiveTransfer
     do throws(HTTPError) {
-      transfer = try ActiveTransfer(spec: spec, configuration: configuration, now: now)
+      transfer = try ActiveTransfer(
+        spec: spec, configuration: configuration, handOffs: handOffs, now: now)
       try multi.add(transfer.easy)
     } catch {
       logger.debug("transfer setup failed", metadata: ["id": "\(spec.id)", "error": "\(error)"])
@@ -202,7 +206,22 @@ private final class LoopState {
     }
   }
 
+  /// Sleeps until socket activity, a timer or a wakeup. Consumers waiting on queued bytes are woken first —
+  /// unless more data is already readable, in which case the loop keeps reading so the hand-off carries more
+  /// than one chunk (bounded by `maxHandOffDelay`).
   func poll(now: ContinuousClock.Instant) {
+    if !handOffs.isEmpty {
+      var ready = 0
+      do throws(HTTPError) {
+        ready = try multi.poll(timeoutMilliseconds: 0)
+      } catch {
+        logger.error("curl_multi_poll failed", metadata: ["error": "\(error)"])
+      }
+      let waited = handOffs.since.map { now - $0 } ?? .zero
+      if ready > 0, waited < maxHandOffDelay { return }
+      handOffs.flushAll()
+      if ready > 0 { return }
+    }
     var timeout = maxPollMilliseconds
     if let due = nextTimerDue {
       timeout = due <= now ? 0 : Int32(clamping: min(Int(timeout), (due - now).milliseconds))
