@@ -47,6 +47,8 @@ public struct MatroskaStreamParser: Sendable {
     private var carry: [UInt8] = []
     private var carryStart: Int64 = 0
     private var partial: PartialLeaf?
+    /// Consumed bytes to run through the parser again before the rest of the chunk (see `readElement`).
+    private var replay: [UInt8] = []
     private var skipRemaining: Int64 = 0
     private var skipping: (id: UInt32, start: Int64)?
     private var resyncing = false
@@ -93,7 +95,11 @@ public struct MatroskaStreamParser: Sendable {
         chunk.withUnsafeBufferPointer { raw in
             var i = 0
             while i < raw.count {
-                if resyncing {
+                if !replay.isEmpty {
+                    let bytes = replay
+                    replay = []
+                    feed(bytes[...], emit)
+                } else if resyncing {
                     i = scanForEBMLHeader(raw, from: i, emit)
                 } else if skipRemaining > 0 {
                     let n = Int(min(Int64(raw.count - i), skipRemaining))
@@ -110,6 +116,11 @@ public struct MatroskaStreamParser: Sendable {
                     i = readElement(chunk, raw, from: i, emit)
                 }
             }
+        }
+        if !replay.isEmpty {
+            let bytes = replay
+            replay = []
+            feed(bytes[...], emit)
         }
     }
 
@@ -201,6 +212,10 @@ public struct MatroskaStreamParser: Sendable {
                 offset += Int64(take)
                 return i + take
             } else {
+                // A bad header that began in an earlier chunk: hand its bytes back so the resync scan starts at the
+                // element's first byte, exactly as when the header arrives in one piece.
+                replay = carry
+                offset = carryStart
                 carry = []
             }
         }
