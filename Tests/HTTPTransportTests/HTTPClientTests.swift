@@ -111,6 +111,10 @@ struct HTTPClientTests {
           try await client.execute(HTTPRequest(url: server.url("/infinite")))
         }
         #expect(unbounded?.code == .bodyTooLarge)
+        // HEAD announces a length it does not send: not a body too large.
+        let head = try await client.execute(
+          HTTPRequest(method: .head, url: server.url("/zeros?bytes=5000")))
+        #expect(head.status == 200 && head.headers["Content-Length"] == "5000")
         // The client still works afterwards.
         let ok = try await client.execute(HTTPRequest(url: server.url("/hello")))
         #expect(ok.status == 200)

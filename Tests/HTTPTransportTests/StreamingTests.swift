@@ -196,18 +196,25 @@ struct StreamingTests {
   @Test func cancellingTheReadingTaskStopsTheTransfer() async throws {
     try await withTestServer { server in
       try await withClient { client in
+        let progress = Progress()
         let outcome = await withTaskGroup(of: (Int, HTTPError?).self) { group in
           group.addTask {
             var received = 0
             do {
               let response = try await client.stream(HTTPRequest(url: server.url("/infinite")))
-              for try await chunk in response.body { received += chunk.count }
+              for try await chunk in response.body {
+                received += chunk.count
+                await progress.add(chunk.count)
+              }
               return (received, nil)
             } catch {
               return (received, error as? HTTPError)
             }
           }
-          try? await Task.sleep(for: .milliseconds(300))
+          // Cancel mid-body: once bytes are flowing (bounded wait, the machine may be busy).
+          for _ in 0..<500 where await progress.bytes < 100_000 {
+            try? await Task.sleep(for: .milliseconds(20))
+          }
           group.cancelAll()
           return await group.next() ?? (0, nil)
         }
@@ -271,4 +278,10 @@ struct StreamingTests {
       #expect(stats.connections == streams + 1)
     }
   }
+}
+
+/// Bytes seen so far by a reading task, for tests that act once data is flowing.
+actor Progress {
+  private(set) var bytes = 0
+  func add(_ count: Int) { bytes += count }
 }

@@ -141,6 +141,8 @@ enum TestServerScript {
             self.send_response(200)
             self.send_header("Content-Length", str(total))
             self.end_headers()
+            if self.command == "HEAD":
+                return
             with lock:
                 stats["active_streams"] += 1
                 stats["max_active_streams"] = max(stats["max_active_streams"], stats["active_streams"])

@@ -73,6 +73,21 @@ struct UnitTests {
     #expect("\(HTTPError.Code.tls)" == "tls")
   }
 
+  @Test func fixedStreamingResponseForFakes() async throws {
+    let ok = HTTPStreamingResponse.fixed(
+      head: HTTPResponseHead(status: 200), chunks: [[1, 2], [3]])
+    #expect(try await ok.body.collect(upTo: 10) == [1, 2, 3])
+    let broken = HTTPStreamingResponse.fixed(
+      head: HTTPResponseHead(status: 200), chunks: [[1]],
+      error: HTTPError(code: .connectionLost, message: "reset"))
+    var received: [UInt8] = []
+    let error = await #expect(throws: HTTPError.self) {
+      for try await chunk in broken.body { received += chunk }
+    }
+    #expect(received == [1])
+    #expect(error?.code == .connectionLost)
+  }
+
   @Test func durationMilliseconds() {
     #expect(Duration.milliseconds(300).milliseconds == 300)
     #expect(Duration.seconds(2).milliseconds == 2000)

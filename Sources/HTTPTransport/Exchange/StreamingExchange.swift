@@ -6,7 +6,8 @@
 /// therefore never exceed `capacity` (plus one chunk when the queue was empty).
 final class StreamingExchange: Sendable {
   let id: UInt64
-  let loop: CurlEventLoop
+  /// `nil` for a response built in memory (``HTTPStreamingResponse/fixed(head:chunks:error:)``).
+  let loop: CurlEventLoop?
   let capacity: Int
   private let resumeThreshold: Int
   /// Queued bytes at which a waiting consumer is woken at once instead of at the next ``flush()``.
@@ -50,7 +51,7 @@ final class StreamingExchange: Sendable {
 
   private let state = Locked(State())
 
-  init(id: UInt64, loop: CurlEventLoop, capacity: Int) {
+  init(id: UInt64, loop: CurlEventLoop?, capacity: Int) {
     self.id = id
     self.loop = loop
     self.capacity = max(1, capacity)
@@ -97,6 +98,11 @@ final class StreamingExchange: Sendable {
       if state.queue.byteCount > 0, state.queue.byteCount + chunk.count > capacity {
         state.receivePaused = true
         state.pauseCount += 1
+        // Never pause with a consumer left waiting on what is already queued.
+        if let waiter = state.bodyWaiter, let first = state.queue.popFirst() {
+          state.bodyWaiter = nil
+          return (.pause, (waiter, first))
+        }
         return (.pause, nil)
       }
       state.queue.append(chunk)
@@ -110,6 +116,14 @@ final class StreamingExchange: Sendable {
     }
     if let (waiter, first) = handOff { waiter.resume(returning: .success(first)) }
     return decision
+  }
+
+  /// Fills an in-memory exchange (no transfer behind it) and ends it.
+  func preload(_ chunks: [[UInt8]], error: HTTPError?) {
+    state.withLock { state in
+      for chunk in chunks { state.queue.append(chunk) }
+    }
+    complete(error)
   }
 
   /// Loop thread: wakes a waiting consumer if chunks are queued for it.
@@ -193,7 +207,7 @@ final class StreamingExchange: Sendable {
 
   func next() async throws(HTTPError) -> [UInt8]? {
     let (step, wake) = state.withLock { state in (Self.step(&state, threshold: resumeThreshold)) }
-    if wake { loop.submit(.resumeReceive(id)) }
+    if wake { loop?.submit(.resumeReceive(id)) }
     switch step {
     case .value(let chunk): return chunk
     case .fail(let error): throw error
@@ -215,7 +229,7 @@ final class StreamingExchange: Sendable {
             return (nil, wake)
           }
         }
-        if wake { loop.submit(.resumeReceive(id)) }
+        if wake { loop?.submit(.resumeReceive(id)) }
         if let immediate { continuation.resume(returning: immediate) }
       }
     } onCancel: {
@@ -272,6 +286,6 @@ final class StreamingExchange: Sendable {
     }
     head?.resume(returning: .failure(error))
     body?.resume(returning: .failure(error))
-    if running { loop.submit(.cancel(id, error)) }
+    if running { loop?.submit(.cancel(id, error)) }
   }
 }

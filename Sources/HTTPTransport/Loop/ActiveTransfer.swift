@@ -155,7 +155,10 @@ final class ActiveTransfer {
       self.head = head
       switch spec.sink {
       case .buffered(_, let maxBodyBytes):
-        if let length = head.headers["Content-Length"].flatMap(Int.init) {
+        // A HEAD response's Content-Length describes a body that is not sent (S3 HEAD of a large object).
+        if spec.request.method != .head,
+          let length = head.headers["Content-Length"].flatMap(Int.init)
+        {
           guard length <= maxBodyBytes else {
             abortReason = .bodyTooLarge(maxBodyBytes)
             return 0

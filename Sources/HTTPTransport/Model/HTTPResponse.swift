@@ -50,6 +50,18 @@ public struct HTTPStreamingResponse: Sendable {
   public var status: Int { head.status }
   public var headers: HTTPHeaders { head.headers }
 
+  /// A response held in memory, for fakes of ``HTTPExecuting`` in tests of the layers above: the body yields
+  /// `chunks` in order and then ends, or throws `error` after them.
+  public static func fixed(
+    head: HTTPResponseHead, chunks: [[UInt8]], error: HTTPError? = nil
+  ) -> HTTPStreamingResponse {
+    let exchange = StreamingExchange(id: 0, loop: nil, capacity: Int.max)
+    exchange.deliverHead(head)
+    exchange.preload(chunks, error: error)
+    return HTTPStreamingResponse(
+      head: head, body: HTTPResponseBody(reader: BodyReader(exchange: exchange)))
+  }
+
   /// Returns `self` for a 2xx status; otherwise reads up to `maxErrorBodyBytes` of the body (AWS error documents
   /// are small) and throws ``HTTPError/Code/httpStatus`` carrying it.
   public func requireSuccess(maxErrorBodyBytes: Int = 64 * 1024) async throws(HTTPError)

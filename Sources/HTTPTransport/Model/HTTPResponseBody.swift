@@ -10,7 +10,7 @@ public struct HTTPResponseBody: AsyncSequence, Sendable {
 
   let reader: BodyReader
 
-  public struct AsyncIterator: AsyncIteratorProtocol {
+  public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
     public typealias Element = [UInt8]
     public typealias Failure = HTTPError
     let reader: BodyReader
