@@ -196,6 +196,11 @@ public struct MatroskaStreamParser: Sendable {
                 carryStart = offset
                 offset += Int64(raw.count - i)
                 return raw.count
+            } else {
+                // A bad header: the resync scan starts at its second byte (starting at the first could find the same
+                // bad Segment ID again, forever).
+                next = i + 1
+                offset += 1
             }
         } else {
             let take = min(12 - carry.count, raw.count - i)
@@ -213,9 +218,9 @@ public struct MatroskaStreamParser: Sendable {
                 return i + take
             } else {
                 // A bad header that began in an earlier chunk: hand its bytes back so the resync scan starts at the
-                // element's first byte, exactly as when the header arrives in one piece.
-                replay = carry
-                offset = carryStart
+                // element's second byte, exactly as when the header arrives in one piece.
+                replay = Array(carry.dropFirst())
+                offset = carryStart + 1
                 carry = []
             }
         }

@@ -61,7 +61,8 @@ import Testing
         let (fragments, errors) = parse(Array(bytes[..<cut]) + garbage + Array(bytes[cut...]))
         #expect(fragments.map(\.metadata?.fragmentNumber) == clean.map(\.metadata?.fragmentNumber))
         #expect(errors.first?.offset == Int64(cut))
-        #expect(errors.contains { $0.code == .garbageSkipped && $0.offset == Int64(cut) && $0.message.hasPrefix("\(garbage.count) bytes") })
+        // The scan starts one byte past the bad header's first byte.
+        #expect(errors.contains { $0.code == .garbageSkipped && $0.offset == Int64(cut) + 1 && $0.message.hasPrefix("\(garbage.count - 1) bytes") })
     }
 
     @Test func corruptSizeInOneFragmentSparesTheOthers() throws {
@@ -107,5 +108,18 @@ import Testing
         let (fragments, errors) = parse(doc)
         #expect(fragments.first?.frames.count == 2)
         #expect(errors.map(\.code) == [.malformedBlock, .malformedBlock])
+    }
+
+    /// Found by the fuzzer: a Segment ID with an invalid size must not be re-found by the resync scan forever.
+    @Test(arguments: [1, 3, 5, 1000])
+    func badSegmentHeaderDoesNotLoop(chunk: Int) throws {
+        let w = EBMLWriter.self
+        let next = try Fixture.capture("test_mixed_tags.mkv")
+        let doc = w.ebmlHeader + [0x18, 0x53, 0x80, 0x67, 0x00, 0x00] + next
+        let (fragments, errors) = parse(doc, chunkSizes: [chunk])
+        #expect(errors.first?.code == .invalidSize)
+        #expect(errors.first?.offset == Int64(w.ebmlHeader.count))
+        // The real capture after it is found again and read whole.
+        #expect(fragments.count == 10)
     }
 }
