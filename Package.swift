@@ -47,6 +47,12 @@ let package = Package(
             name: "HTTPTransport",
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // The AWS service clients KIT needs (Kinesis Video, DynamoDB, Kinesis, S3, CloudWatch, SageMaker Runtime,
+        // Resource Groups Tagging), each with its real wire protocol, signed by AWSSigV4, sent by HTTPTransport.
+        .target(
+            name: "AWSClients",
+            dependencies: ["AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
         .target(name: "KITTools", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .executableTarget(
@@ -69,6 +75,7 @@ let package = Package(
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
+        .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
     ]
 )
