@@ -8,6 +8,8 @@ enum TestServerScript {
     stats = {"connections": 0, "requests": 0, "aborted": 0, "active_streams": 0, "max_active_streams": 0,
              "sent": {}, "counters": {}}
 
+    released = threading.Event()  # the `barrier` of /zeros, once reached
+
     def bump(key, delta=1):
         with lock:
             stats[key] += delta
@@ -136,6 +138,7 @@ enum TestServerScript {
         def zeros(self, q):
             total, chunk = int(q.get("bytes", "1048576")), int(q.get("chunk", "65536"))
             key, hold = q.get("key", "zeros"), float(q.get("hold", "0"))
+            barrier = int(q.get("barrier", "0"))
             if "sndbuf" in q:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, int(q["sndbuf"]))
             self.send_response(200)
@@ -158,6 +161,12 @@ enum TestServerScript {
                         stats["sent"][key] = stats["sent"].get(key, 0) + n
                     if first and hold > 0:
                         time.sleep(hold)
+                    if first and barrier > 0:
+                        # Hold the rest until `barrier` streams are open at once (bounded).
+                        with lock:
+                            if stats["active_streams"] >= barrier:
+                                released.set()
+                        released.wait(20)
                     first = False
             except (BrokenPipeError, ConnectionResetError):
                 bump("aborted")
