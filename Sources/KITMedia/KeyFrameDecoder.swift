@@ -44,6 +44,9 @@ public final class KeyFrameDecoder {
         packet, "av_packet_alloc", .outOfMemory, "cannot allocate a packet")
       ctx.pointee.thread_count = 1
       ctx.pointee.skip_frame = AVDISCARD_NONKEY
+      // libavcodec 5.1's HEVC decoder conceals broken slices without flagging the picture (H.264's sets
+      // decode_error_flags, checked in drain()); under EXPLODE it reports them, so damage becomes an error.
+      if codec == .hevc { ctx.pointee.err_recognition |= AV_EF_EXPLODE }
       if let colorHint {
         ctx.pointee.colorspace = AVColorSpace(UInt32(truncatingIfNeeded: colorHint.matrix.rawValue))
         ctx.pointee.color_range = AVColorRange(UInt32(truncatingIfNeeded: colorHint.range.rawValue))
@@ -112,9 +115,19 @@ public final class KeyFrameDecoder {
         code: .notKeyFrame, message: "no \(codec == .h264 ? "IDR" : "IRAP") picture in the frame")
     }
 
-    if case .lengthPrefixed(let lengthSize) = framing, units.framing == .annexB {
-      // An Annex B frame in an avcC/hvcC stream: the decoder was opened for length prefixes.
-      try send(units.lengthPrefixed(from: frame, lengthSize: lengthSize)[...])
+    // Re-frame when needed: an Annex B frame in an avcC/hvcC track (the decoder was opened for length prefixes),
+    // and H.265 SEI, which no picture needs and which would fail the frame under AV_EF_EXPLODE if malformed.
+    let dropSEI = codec == .hevc && summary.hasSEI
+    if units.framing != framing || dropSEI {
+      guard
+        let rewritten = units.rewritten(
+          from: frame, as: framing,
+          dropping: { dropSEI && [39, 40].contains(($0 >> 1) & 0x3F) })
+      else {
+        throw MediaError(
+          code: .invalidFrame, message: "a NAL unit is too long for the track's NAL length size")
+      }
+      try send(rewritten[...])
     } else {
       try send(frame)
     }

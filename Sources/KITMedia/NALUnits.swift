@@ -90,13 +90,24 @@ struct NALUnits {
       ? .failure(.malformed("start codes with no NAL units")) : .success(units)
   }
 
-  /// The access unit rewritten with 4-byte length prefixes (for an Annex B frame in a length-prefixed stream).
-  func lengthPrefixed(from b: ArraySlice<UInt8>, lengthSize: Int) -> [UInt8] {
+  /// The access unit re-framed as `framing`, without the NAL units `drop` selects (given each unit's header byte);
+  /// `nil` when a unit is too long for the target's length prefix.
+  func rewritten(
+    from b: ArraySlice<UInt8>, as framing: CodecPrivate.Framing, dropping drop: (UInt8) -> Bool
+  )
+    -> [UInt8]?
+  {
     var out: [UInt8] = []
-    out.reserveCapacity(b.count + ranges.count * lengthSize)
-    for range in ranges {
-      for shift in stride(from: (lengthSize - 1) * 8, through: 0, by: -8) {
-        out.append(UInt8(truncatingIfNeeded: range.count >> shift))
+    out.reserveCapacity(b.count + ranges.count * 4)
+    for range in ranges where !drop(b[range.lowerBound]) {
+      switch framing {
+      case .annexB:
+        out.append(contentsOf: [0, 0, 0, 1])
+      case .lengthPrefixed(let lengthSize):
+        guard lengthSize >= 4 || range.count < 1 << (8 * lengthSize) else { return nil }
+        for shift in stride(from: (lengthSize - 1) * 8, through: 0, by: -8) {
+          out.append(UInt8(truncatingIfNeeded: range.count >> shift))
+        }
       }
       out.append(contentsOf: b[range])
     }
