@@ -54,7 +54,7 @@ let package = Package(
             dependencies: ["AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
-        .target(name: "KITTools", dependencies: ["KVSMatroska"], swiftSettings: strict),
+        .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia"], swiftSettings: strict),
         .executableTarget(
             name: "KITHost",
             dependencies: ["KITTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -69,6 +69,10 @@ let package = Package(
         // Benchmarks: built and run by `make bench`, never by the test command.
         .executableTarget(
             name: "KITBench", dependencies: ["KVSMatroska", "KITMedia"], path: "Benchmarks/KITBench",
+            swiftSettings: strict),
+
+        .executableTarget(
+            name: "TransportBench", dependencies: ["HTTPTransport"], path: "Benchmarks/TransportBench",
             swiftSettings: strict),
 
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
