@@ -15,105 +15,105 @@ import Foundation
 /// by this actor (stored, awaited by later callers, cancelled by ``invalidate()``), never fire-and-forget.
 /// Credentials without an expiration are cached for good. Time comes from the injected ``WallClock``.
 public actor RefreshingCredentialProvider: CredentialProvider {
-  private let base: any CredentialProvider
-  private let clock: any WallClock
-  public let refreshAhead: TimeInterval
-  public let minimumValidity: TimeInterval
-  public let retryInterval: TimeInterval
+    private let base: any CredentialProvider
+    private let clock: any WallClock
+    public let refreshAhead: TimeInterval
+    public let minimumValidity: TimeInterval
+    public let retryInterval: TimeInterval
 
-  private var cached: Credentials?
-  private var renewal: Task<Credentials, any Error>?
-  private var lastFailure: Date?
-  /// Bumped by `invalidate()` so a renewal started before it cannot store its result after it.
-  private var generation = 0
-  private(set) var renewalCount = 0
+    private var cached: Credentials?
+    private var renewal: Task<Credentials, any Error>?
+    private var lastFailure: Date?
+    /// Bumped by `invalidate()` so a renewal started before it cannot store its result after it.
+    private var generation = 0
+    private(set) var renewalCount = 0
 
-  public init(
-    wrapping base: any CredentialProvider, clock: any WallClock = SystemWallClock(),
-    refreshAhead: TimeInterval = 300, minimumValidity: TimeInterval = 15,
-    retryInterval: TimeInterval = 10
-  ) {
-    self.base = base
-    self.clock = clock
-    self.refreshAhead = refreshAhead
-    self.minimumValidity = min(minimumValidity, refreshAhead)
-    self.retryInterval = retryInterval
-  }
+    public init(
+        wrapping base: any CredentialProvider, clock: any WallClock = SystemWallClock(),
+        refreshAhead: TimeInterval = 300, minimumValidity: TimeInterval = 15,
+        retryInterval: TimeInterval = 10
+    ) {
+        self.base = base
+        self.clock = clock
+        self.refreshAhead = refreshAhead
+        self.minimumValidity = min(minimumValidity, refreshAhead)
+        self.retryInterval = retryInterval
+    }
 
-  /// The standard chain (``CredentialProviderChain/standard(environment:httpClient:clock:)``), cached.
-  public static func standard(
-    environment: [String: String] = ProcessInfo.processInfo.environment,
-    httpClient: any CredentialHTTPClient,
-    clock: any WallClock = SystemWallClock()
-  ) -> RefreshingCredentialProvider {
-    RefreshingCredentialProvider(
-      wrapping: CredentialProviderChain.standard(
-        environment: environment, httpClient: httpClient, clock: clock),
-      clock: clock)
-  }
+    /// The standard chain (``CredentialProviderChain/standard(environment:httpClient:clock:)``), cached.
+    public static func standard(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        httpClient: any CredentialHTTPClient,
+        clock: any WallClock = SystemWallClock()
+    ) -> RefreshingCredentialProvider {
+        RefreshingCredentialProvider(
+            wrapping: CredentialProviderChain.standard(
+                environment: environment, httpClient: httpClient, clock: clock),
+            clock: clock)
+    }
 
-  public func credentials() async throws -> Credentials {
-    let now = clock.now()
-    if let cached {
-      if cached.isValid(at: now, margin: refreshAhead) { return cached }
-      if cached.isValid(at: now, margin: minimumValidity) {
-        if renewal == nil, lastFailure.map({ now.timeIntervalSince($0) >= retryInterval }) ?? true {
-          _ = startRenewal()
+    public func credentials() async throws -> Credentials {
+        let now = clock.now()
+        if let cached {
+            if cached.isValid(at: now, margin: refreshAhead) { return cached }
+            if cached.isValid(at: now, margin: minimumValidity) {
+                if renewal == nil, lastFailure.map({ now.timeIntervalSince($0) >= retryInterval }) ?? true {
+                    _ = startRenewal()
+                }
+                return cached
+            }
         }
-        return cached
-      }
+        let task = renewal ?? startRenewal()
+        do {
+            let fresh = try await task.value
+            guard fresh.isValid(at: clock.now()) else {
+                throw CredentialsError(
+                    .expired, provider: "refreshing", "the renewed credentials have already expired")
+            }
+            return fresh
+        } catch {
+            // A failed renewal is only the caller's problem once the credentials it holds are unusable.
+            if let cached, cached.isValid(at: clock.now()) { return cached }
+            throw error
+        }
     }
-    let task = renewal ?? startRenewal()
-    do {
-      let fresh = try await task.value
-      guard fresh.isValid(at: clock.now()) else {
-        throw CredentialsError(
-          .expired, provider: "refreshing", "the renewed credentials have already expired")
-      }
-      return fresh
-    } catch {
-      // A failed renewal is only the caller's problem once the credentials it holds are unusable.
-      if let cached, cached.isValid(at: clock.now()) { return cached }
-      throw error
-    }
-  }
 
-  /// Forgets the cached credentials (e.g. after a service answered `ExpiredToken`); the next call renews.
-  public func invalidate() {
-    cached = nil
-    lastFailure = nil
-    renewal?.cancel()
-    renewal = nil
-    generation += 1
-  }
-
-  private func startRenewal() -> Task<Credentials, any Error> {
-    renewalCount += 1
-    let base = self.base
-    let generation = self.generation
-    let task = Task {
-      do {
-        let credentials = try await base.credentials()
-        self.finishRenewal(.success(credentials), generation: generation)
-        return credentials
-      } catch {
-        self.finishRenewal(.failure(error), generation: generation)
-        throw error
-      }
+    /// Forgets the cached credentials (e.g. after a service answered `ExpiredToken`); the next call renews.
+    public func invalidate() {
+        cached = nil
+        lastFailure = nil
+        renewal?.cancel()
+        renewal = nil
+        generation += 1
     }
-    renewal = task
-    return task
-  }
 
-  private func finishRenewal(_ result: Result<Credentials, any Error>, generation: Int) {
-    guard generation == self.generation else { return }
-    renewal = nil
-    switch result {
-    case .success(let credentials):
-      cached = credentials
-      lastFailure = nil
-    case .failure:
-      lastFailure = clock.now()
+    private func startRenewal() -> Task<Credentials, any Error> {
+        renewalCount += 1
+        let base = self.base
+        let generation = self.generation
+        let task = Task {
+            do {
+                let credentials = try await base.credentials()
+                self.finishRenewal(.success(credentials), generation: generation)
+                return credentials
+            } catch {
+                self.finishRenewal(.failure(error), generation: generation)
+                throw error
+            }
+        }
+        renewal = task
+        return task
     }
-  }
+
+    private func finishRenewal(_ result: Result<Credentials, any Error>, generation: Int) {
+        guard generation == self.generation else { return }
+        renewal = nil
+        switch result {
+        case .success(let credentials):
+            cached = credentials
+            lastFailure = nil
+        case .failure:
+            lastFailure = clock.now()
+        }
+    }
 }

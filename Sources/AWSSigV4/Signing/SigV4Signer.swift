@@ -17,168 +17,168 @@ import Foundation
 /// is signed like any other header (botocore rewrites it and drops `X-Amz-Date`), a stale `Authorization` header is
 /// never signed in presigned URLs either, and presigning keeps repeated query names (botocore keeps only the first).
 public struct SigV4Signer: Sendable {
-  /// The SigV4 signing name (`kinesisvideo`, `s3`, `sagemaker`, `monitoring`, …), not the endpoint prefix.
-  public var service: String
-  public var region: String
-  public var rules: Rules
-  /// `false` adds `X-Amz-Security-Token` *after* signing, unsigned, as a few services (IoT) require.
-  public var signsSessionToken: Bool
-  /// Derived keys, shared by copies of this signer; `nil` derives the key for every signature.
-  public var keyCache: SigningKeyCache?
+    /// The SigV4 signing name (`kinesisvideo`, `s3`, `sagemaker`, `monitoring`, …), not the endpoint prefix.
+    public var service: String
+    public var region: String
+    public var rules: Rules
+    /// `false` adds `X-Amz-Security-Token` *after* signing, unsigned, as a few services (IoT) require.
+    public var signsSessionToken: Bool
+    /// Derived keys, shared by copies of this signer; `nil` derives the key for every signature.
+    public var keyCache: SigningKeyCache?
 
-  public init(
-    service: String, region: String, rules: Rules = .standard, signsSessionToken: Bool = true,
-    keyCache: SigningKeyCache? = SigningKeyCache()
-  ) {
-    self.service = service
-    self.region = region
-    self.rules = rules
-    self.signsSessionToken = signsSessionToken
-    self.keyCache = keyCache
-  }
-
-  /// Which service family's canonicalisation rules apply.
-  public struct Rules: Sendable, Hashable, CustomStringConvertible {
-    private enum Kind: Hashable {
-      case standard
-      case s3
-    }
-    private let kind: Kind
-
-    /// Every service except S3.
-    public static let standard = Rules(kind: .standard)
-    /// Amazon S3: no path normalisation, no second encoding, `x-amz-content-sha256` always sent.
-    public static let s3 = Rules(kind: .s3)
-
-    var isS3: Bool { kind == .s3 }
-    public var description: String { isS3 ? "s3" : "standard" }
-  }
-
-  static let algorithm = "AWS4-HMAC-SHA256"
-
-  // MARK: - Header signing
-
-  /// Signs `request` with an `Authorization` header. Adds (replacing any stale copies) `X-Amz-Date`,
-  /// `X-Amz-Security-Token` for temporary credentials and `X-Amz-Content-SHA256` where the rules ask for it.
-  public func sign(_ request: SigV4Request, credentials: Credentials, date: Date)
-    -> SigV4SignedRequest
-  {
-    let timestamp = AWSTimestamp.sigV4DateTime(date)
-    var signed = request
-    signed.removeHeaders(named: "Authorization")
-    signed.setHeader("X-Amz-Date", timestamp)
-    if let token = credentials.sessionToken {
-      // Even when the token is added after signing, a stale copy must not be signed.
-      signed.removeHeaders(named: "X-Amz-Security-Token")
-      if signsSessionToken { signed.headers.append(.init("X-Amz-Security-Token", token)) }
-    }
-    if rules.isS3 || request.payload == .unsigned {
-      signed.setHeader("X-Amz-Content-SHA256", request.payload.value)
+    public init(
+        service: String, region: String, rules: Rules = .standard, signsSessionToken: Bool = true,
+        keyCache: SigningKeyCache? = SigningKeyCache()
+    ) {
+        self.service = service
+        self.region = region
+        self.rules = rules
+        self.signsSessionToken = signsSessionToken
+        self.keyCache = keyCache
     }
 
-    let payloadHash =
-      signed.headerValues(named: "X-Amz-Content-SHA256").first ?? request.payload.value
-    let canonical = canonicalRequest(for: signed, payloadHash: payloadHash)
-    let scope = credentialScope(timestamp: timestamp)
-    let stringToSign = Self.stringToSign(
-      timestamp: timestamp, scope: scope, canonicalRequest: canonical.bytes)
-    let signature = self.signature(
-      stringToSign: stringToSign, secret: credentials.secretAccessKey, timestamp)
+    /// Which service family's canonicalisation rules apply.
+    public struct Rules: Sendable, Hashable, CustomStringConvertible {
+        private enum Kind: Hashable {
+            case standard
+            case s3
+        }
+        private let kind: Kind
 
-    if let token = credentials.sessionToken, !signsSessionToken {
-      signed.headers.append(.init("X-Amz-Security-Token", token))
-    }
-    signed.headers.append(
-      .init(
-        "Authorization",
-        "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(scope), "
-          + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"))
-    return SigV4SignedRequest(
-      request: signed, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
-      stringToSign: stringToSign, signature: signature, signedHeaders: canonical.signedHeaders,
-      credentialScope: scope)
-  }
+        /// Every service except S3.
+        public static let standard = Rules(kind: .standard)
+        /// Amazon S3: no path normalisation, no second encoding, `x-amz-content-sha256` always sent.
+        public static let s3 = Rules(kind: .s3)
 
-  // MARK: - Query signing
-
-  /// Presigns `request` for `expires` seconds (AWS accepts 1…604800): the signature and the `X-Amz-*`
-  /// parameters go into the query string, after the request's own items; no header is added.
-  public func presign(_ request: SigV4Request, credentials: Credentials, date: Date, expires: Int)
-    -> SigV4SignedRequest
-  {
-    let timestamp = AWSTimestamp.sigV4DateTime(date)
-    let scope = credentialScope(timestamp: timestamp)
-    var signed = request
-    signed.removeHeaders(named: "Authorization")
-    signed.queryItems.removeAll { Self.presignParameterNames.contains($0.name) }
-
-    let signedHeaders = canonicalHeaders(for: signed).signedHeaders
-    signed.queryItems.append(contentsOf: [
-      .init("X-Amz-Algorithm", Self.algorithm),
-      .init("X-Amz-Credential", "\(credentials.accessKeyId)/\(scope)"),
-      .init("X-Amz-Date", timestamp),
-      .init("X-Amz-Expires", String(expires)),
-      .init("X-Amz-SignedHeaders", signedHeaders),
-    ])
-    if let token = credentials.sessionToken, signsSessionToken {
-      signed.queryItems.append(.init("X-Amz-Security-Token", token))
+        var isS3: Bool { kind == .s3 }
+        public var description: String { isS3 ? "s3" : "standard" }
     }
 
-    let payloadHash =
-      signed.headerValues(named: "X-Amz-Content-SHA256").first
-      ?? (rules.isS3 ? PayloadHash.unsigned.value : request.payload.value)
-    let canonical = canonicalRequest(for: signed, payloadHash: payloadHash)
-    let stringToSign = Self.stringToSign(
-      timestamp: timestamp, scope: scope, canonicalRequest: canonical.bytes)
-    let signature = self.signature(
-      stringToSign: stringToSign, secret: credentials.secretAccessKey, timestamp)
+    static let algorithm = "AWS4-HMAC-SHA256"
 
-    signed.queryItems.append(.init("X-Amz-Signature", signature))
-    if let token = credentials.sessionToken, !signsSessionToken {
-      signed.queryItems.append(.init("X-Amz-Security-Token", token))
+    // MARK: - Header signing
+
+    /// Signs `request` with an `Authorization` header. Adds (replacing any stale copies) `X-Amz-Date`,
+    /// `X-Amz-Security-Token` for temporary credentials and `X-Amz-Content-SHA256` where the rules ask for it.
+    public func sign(_ request: SigV4Request, credentials: Credentials, date: Date)
+        -> SigV4SignedRequest
+    {
+        let timestamp = AWSTimestamp.sigV4DateTime(date)
+        var signed = request
+        signed.removeHeaders(named: "Authorization")
+        signed.setHeader("X-Amz-Date", timestamp)
+        if let token = credentials.sessionToken {
+            // Even when the token is added after signing, a stale copy must not be signed.
+            signed.removeHeaders(named: "X-Amz-Security-Token")
+            if signsSessionToken { signed.headers.append(.init("X-Amz-Security-Token", token)) }
+        }
+        if rules.isS3 || request.payload == .unsigned {
+            signed.setHeader("X-Amz-Content-SHA256", request.payload.value)
+        }
+
+        let payloadHash =
+            signed.headerValues(named: "X-Amz-Content-SHA256").first ?? request.payload.value
+        let canonical = canonicalRequest(for: signed, payloadHash: payloadHash)
+        let scope = credentialScope(timestamp: timestamp)
+        let stringToSign = Self.stringToSign(
+            timestamp: timestamp, scope: scope, canonicalRequest: canonical.bytes)
+        let signature = self.signature(
+            stringToSign: stringToSign, secret: credentials.secretAccessKey, timestamp)
+
+        if let token = credentials.sessionToken, !signsSessionToken {
+            signed.headers.append(.init("X-Amz-Security-Token", token))
+        }
+        signed.headers.append(
+            .init(
+                "Authorization",
+                "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(scope), "
+                    + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"))
+        return SigV4SignedRequest(
+            request: signed, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
+            stringToSign: stringToSign, signature: signature, signedHeaders: canonical.signedHeaders,
+            credentialScope: scope)
     }
-    return SigV4SignedRequest(
-      request: signed, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
-      stringToSign: stringToSign, signature: signature, signedHeaders: canonical.signedHeaders,
-      credentialScope: scope)
-  }
 
-  static let presignParameterNames: Set<String> = [
-    "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-    "X-Amz-Security-Token", "X-Amz-Signature",
-  ]
+    // MARK: - Query signing
 
-  // MARK: - Steps
+    /// Presigns `request` for `expires` seconds (AWS accepts 1…604800): the signature and the `X-Amz-*`
+    /// parameters go into the query string, after the request's own items; no header is added.
+    public func presign(_ request: SigV4Request, credentials: Credentials, date: Date, expires: Int)
+        -> SigV4SignedRequest
+    {
+        let timestamp = AWSTimestamp.sigV4DateTime(date)
+        let scope = credentialScope(timestamp: timestamp)
+        var signed = request
+        signed.removeHeaders(named: "Authorization")
+        signed.queryItems.removeAll { Self.presignParameterNames.contains($0.name) }
 
-  /// `20150830/us-east-1/service/aws4_request`
-  public func credentialScope(timestamp: String) -> String {
-    "\(timestamp.prefix(8))/\(region)/\(service)/aws4_request"
-  }
+        let signedHeaders = canonicalHeaders(for: signed).signedHeaders
+        signed.queryItems.append(contentsOf: [
+            .init("X-Amz-Algorithm", Self.algorithm),
+            .init("X-Amz-Credential", "\(credentials.accessKeyId)/\(scope)"),
+            .init("X-Amz-Date", timestamp),
+            .init("X-Amz-Expires", String(expires)),
+            .init("X-Amz-SignedHeaders", signedHeaders),
+        ])
+        if let token = credentials.sessionToken, signsSessionToken {
+            signed.queryItems.append(.init("X-Amz-Security-Token", token))
+        }
 
-  static func stringToSign(timestamp: String, scope: String, canonicalRequest: [UInt8]) -> String {
-    "\(algorithm)\n\(timestamp)\n\(scope)\n\(Hex.encode(SHA256.hash(data: canonicalRequest)))"
-  }
+        let payloadHash =
+            signed.headerValues(named: "X-Amz-Content-SHA256").first
+            ?? (rules.isS3 ? PayloadHash.unsigned.value : request.payload.value)
+        let canonical = canonicalRequest(for: signed, payloadHash: payloadHash)
+        let stringToSign = Self.stringToSign(
+            timestamp: timestamp, scope: scope, canonicalRequest: canonical.bytes)
+        let signature = self.signature(
+            stringToSign: stringToSign, secret: credentials.secretAccessKey, timestamp)
 
-  func signature(stringToSign: String, secret: String, _ timestamp: String) -> String {
-    let key = SigningKeyCache.Key(
-      secret: secret, day: String(timestamp.prefix(8)), region: region, service: service)
-    let signingKey = keyCache?.key(for: key) ?? SigningKeyCache.derive(key)
-    return Hex.encode(
-      HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey))
-  }
+        signed.queryItems.append(.init("X-Amz-Signature", signature))
+        if let token = credentials.sessionToken, !signsSessionToken {
+            signed.queryItems.append(.init("X-Amz-Security-Token", token))
+        }
+        return SigV4SignedRequest(
+            request: signed, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
+            stringToSign: stringToSign, signature: signature, signedHeaders: canonical.signedHeaders,
+            credentialScope: scope)
+    }
+
+    static let presignParameterNames: Set<String> = [
+        "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+        "X-Amz-Security-Token", "X-Amz-Signature",
+    ]
+
+    // MARK: - Steps
+
+    /// `20150830/us-east-1/service/aws4_request`
+    public func credentialScope(timestamp: String) -> String {
+        "\(timestamp.prefix(8))/\(region)/\(service)/aws4_request"
+    }
+
+    static func stringToSign(timestamp: String, scope: String, canonicalRequest: [UInt8]) -> String {
+        "\(algorithm)\n\(timestamp)\n\(scope)\n\(Hex.encode(SHA256.hash(data: canonicalRequest)))"
+    }
+
+    func signature(stringToSign: String, secret: String, _ timestamp: String) -> String {
+        let key = SigningKeyCache.Key(
+            secret: secret, day: String(timestamp.prefix(8)), region: region, service: service)
+        let signingKey = keyCache?.key(for: key) ?? SigningKeyCache.derive(key)
+        return Hex.encode(
+            HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey))
+    }
 }
 
 /// The outcome of signing: the request to send and every intermediate value, for tests and debugging. None of
 /// these contain the secret key (the canonical request does contain a session token when one is signed).
 public struct SigV4SignedRequest: Sendable, Hashable {
-  /// The request to send, with the signature attached.
-  public var request: SigV4Request
-  public var canonicalRequest: String
-  public var stringToSign: String
-  /// Lower-case hex.
-  public var signature: String
-  /// `host;x-amz-date`
-  public var signedHeaders: String
-  /// `20150830/us-east-1/service/aws4_request`
-  public var credentialScope: String
+    /// The request to send, with the signature attached.
+    public var request: SigV4Request
+    public var canonicalRequest: String
+    public var stringToSign: String
+    /// Lower-case hex.
+    public var signature: String
+    /// `host;x-amz-date`
+    public var signedHeaders: String
+    /// `20150830/us-east-1/service/aws4_request`
+    public var credentialScope: String
 }
