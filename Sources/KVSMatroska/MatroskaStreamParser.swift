@@ -501,8 +501,8 @@ public struct MatroskaStreamParser: Sendable {
     }
 
     private mutating func tagsClosed(_ tags: [MatroskaTag], at start: Int64, _ emit: (Event) -> Void) {
-        var values: [String: String] = [:]
-        for tag in tags { if let value = tag.value { values[tag.name] = value } }
+        // A Tags element holds a handful of SimpleTags: a linear lookup beats hashing every name.
+        let values = TagValues(tags: tags)
         let trailer =
             values[KVSTagName.millisBehindNow] != nil || values[KVSTagName.continuationToken] != nil
         if pending != nil {
@@ -532,7 +532,7 @@ public struct MatroskaStreamParser: Sendable {
         }
     }
 
-    private mutating func applyTrailer(_ values: [String: String], at start: Int64, _ emit: (Event) -> Void) {
+    private mutating func applyTrailer(_ values: TagValues, at start: Int64, _ emit: (Event) -> Void) {
         if let text = values[KVSTagName.millisBehindNow] {
             if let millis = Int64(text.trimmingSpaces()) {
                 segment.metadata?.millisBehindNow = millis
@@ -545,7 +545,7 @@ public struct MatroskaStreamParser: Sendable {
     }
 
     /// The Java library's rules: a server timestamp makes a successful fragment, a fragment number alone an error one.
-    private func metadata(from values: [String: String], at start: Int64, _ emit: (Event) -> Void)
+    private func metadata(from values: TagValues, at start: Int64, _ emit: (Event) -> Void)
         -> FragmentMetadata?
     {
         guard let number = values[KVSTagName.fragmentNumber] else { return nil }
@@ -600,5 +600,14 @@ public struct MatroskaStreamParser: Sendable {
             emitFragment(start: segment.start ?? offset, clusterTimecode: nil, frames: [], postTags: [], emit)
         }
         segment = SegmentContext()
+    }
+}
+
+/// Name → last value among a Tags element's SimpleTags.
+struct TagValues {
+    let tags: [MatroskaTag]
+    subscript(_ name: String) -> String? {
+        for tag in tags.reversed() where tag.value != nil && tag.name == name { return tag.value }
+        return nil
     }
 }
