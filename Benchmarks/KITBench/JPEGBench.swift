@@ -13,6 +13,7 @@ func runJPEGBench(_ arguments: [String]) -> Int32 {
   var quality = 90
   var outDirectory: String?
   var repeats = 1
+  var pngLevel = 3
   var i = 0
   while i < arguments.count {
     let value = i + 1 < arguments.count ? arguments[i + 1] : ""
@@ -26,6 +27,9 @@ func runJPEGBench(_ arguments: [String]) -> Int32 {
     case "--out":
       outDirectory = value
       i += 1
+    case "--png-level":
+      pngLevel = Int(value) ?? pngLevel
+      i += 1
     case "--repeat":
       repeats = max(1, Int(value) ?? repeats)
       i += 1
@@ -37,7 +41,7 @@ func runJPEGBench(_ arguments: [String]) -> Int32 {
   guard let file else {
     FileHandle.standardError.write(
       Data(
-        "usage: kit-bench jpeg FILE.mkv [--format jpeg|png] [--quality Q] [--out DIR] [--repeat N]\n"
+        "usage: kit-bench jpeg FILE.mkv [--format jpeg|png] [--quality Q] [--png-level L] [--out DIR] [--repeat N]\n"
           .utf8))
     return 2
   }
@@ -49,7 +53,7 @@ func runJPEGBench(_ arguments: [String]) -> Int32 {
   var runs: [MediaRun] = []
   for _ in 0..<repeats {
     switch MediaRun.measure(
-      file: file, format: format, quality: quality, outDirectory: outDirectory)
+      file: file, format: format, quality: quality, pngLevel: pngLevel, outDirectory: outDirectory)
     {
     case .success(let run): runs.append(run)
     case .failure(let error):
@@ -85,7 +89,9 @@ struct MediaRun {
   var write = Duration.zero
   var total = Duration.zero
 
-  static func measure(file: String, format: ImageFormat, quality: Int, outDirectory: String?)
+  static func measure(
+    file: String, format: ImageFormat, quality: Int, pngLevel: Int, outDirectory: String?
+  )
     -> Result<
       MediaRun, Failure
     >
@@ -100,12 +106,18 @@ struct MediaRun {
       return now - mark
     }
 
-    guard let data = FileManager.default.contents(atPath: file) else {
-      return .failure(Failure(description: "cannot read \(file)"))
+    guard let input = fopen(file, "rb") else {
+      return .failure(Failure(description: "cannot open \(file)"))
     }
-    let bytes = [UInt8](data)
-    run.read = lap()
-
+    defer { fclose(input) }
+    let encoder: ImageEncoder
+    do {
+      encoder = try ImageEncoder(format: format, quality: quality, pngCompressionLevel: pngLevel)
+    } catch {
+      return .failure(Failure(description: "\(error)"))
+    }
+    var decoder: KeyFrameDecoder?
+    var decoderTrack: MatroskaTrack?
     var parser = MatroskaStreamParser()
     var fragments: [MatroskaFragment] = []
     var parseErrors = 0
@@ -115,67 +127,76 @@ struct MediaRun {
       case .error: parseErrors += 1
       }
     }
-    // Network-sized chunks, as the host feeds GetMedia bodies.
-    var offset = 0
-    while offset < bytes.count {
-      let end = min(offset + (1 << 16), bytes.count)
-      parser.feed(bytes[offset..<end], sink)
-      offset = end
-    }
-    parser.finish(sink)
-    run.parse = lap()
-    if parseErrors > 0 {
-      return .failure(Failure(description: "\(parseErrors) parse errors in \(file)"))
-    }
+    let fileExtension = format == .jpeg ? "jpg" : "png"
 
-    var decoder: KeyFrameDecoder?
-    var decoderTrack: MatroskaTrack?
-    let encoder: ImageEncoder
-    do {
-      encoder = try ImageEncoder(format: format, quality: quality)
-    } catch {
-      return .failure(Failure(description: "\(error)"))
-    }
-    for fragment in fragments {
-      guard let track = fragment.videoTrack else { continue }
-      if decoderTrack != track {
-        do {
-          decoder = try KeyFrameDecoder(
-            matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate,
-            colorHint: ColorDescription(
-              matroskaMatrixCoefficients: track.matrixCoefficients, matroskaRange: track.colourRange
-            ))
-          decoderTrack = track
-        } catch {
-          return .failure(Failure(description: "\(error)"))
-        }
+    // Streams the file in network-sized chunks, as the host feeds GetMedia bodies, and handles each fragment as
+    // soon as the parser completes it: memory stays at about one fragment.
+    var finished = false
+    while !finished {
+      mark = clock.now
+      var chunk = [UInt8](repeating: 0, count: 1 << 16)
+      let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, input) }
+      chunk.removeLast(chunk.count - count)
+      run.read += lap()
+      if count > 0 {
+        parser.feed(chunk[...], sink)
+      } else {
+        parser.finish(sink)
+        finished = true
       }
-      guard let decoder else { continue }
-      for frame in fragment.frames where frame.trackNumber == track.number {
-        run.frames += 1
-        guard frame.keyFrame else { continue }
-        mark = clock.now
-        do {
-          let picture = try decoder.decode(frame.data)
-          run.decode += lap()
-          let image = try encoder.encode(picture)
-          run.encode += lap()
-          if let outDirectory {
-            let path = String(
-              format: "%@/kit%05d.%@", outDirectory, run.keyFrames + 1, format.rawValue)
-            FileManager.default.createFile(atPath: path, contents: Data(image))
-            run.write += lap()
+      run.parse += lap()
+      guard parseErrors == 0 else {
+        return .failure(Failure(description: "\(parseErrors) parse errors in \(file)"))
+      }
+      for fragment in fragments {
+        guard let track = fragment.videoTrack else { continue }
+        if decoderTrack != track {
+          do {
+            decoder = try KeyFrameDecoder(
+              matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate,
+              colorHint: ColorDescription(
+                matroskaMatrixCoefficients: track.matrixCoefficients,
+                matroskaRange: track.colourRange))
+            decoderTrack = track
+          } catch {
+            return .failure(Failure(description: "\(error)"))
           }
-          run.keyFrames += 1
-          run.bytesOut += image.count
-          run.width = picture.width
-          run.height = picture.height
-          run.pixelFormat = picture.pixelFormatName
-          run.color = picture.color.description
-        } catch {
-          return .failure(Failure(description: "key frame \(run.keyFrames): \(error)"))
+        }
+        guard let decoder else { continue }
+        for frame in fragment.frames where frame.trackNumber == track.number {
+          run.frames += 1
+          guard frame.keyFrame else { continue }
+          mark = clock.now
+          do {
+            let picture = try decoder.decode(frame.data)
+            run.decode += lap()
+            let image = try encoder.encode(picture)
+            run.encode += lap()
+            if let outDirectory {
+              let path = String(
+                format: "%@/kit%05d.%@", outDirectory, run.keyFrames + 1, fileExtension)
+              guard let output = fopen(path, "wb") else {
+                return .failure(Failure(description: "cannot write \(path)"))
+              }
+              let written = image.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, output) }
+              fclose(output)
+              guard written == image.count else {
+                return .failure(Failure(description: "short write to \(path)"))
+              }
+              run.write += lap()
+            }
+            run.keyFrames += 1
+            run.bytesOut += image.count
+            run.width = picture.width
+            run.height = picture.height
+            run.pixelFormat = picture.pixelFormatName
+            run.color = picture.color.description
+          } catch {
+            return .failure(Failure(description: "key frame \(run.keyFrames): \(error)"))
+          }
         }
       }
+      fragments.removeAll(keepingCapacity: true)
     }
     run.total = clock.now - start
     return .success(run)
@@ -191,7 +212,7 @@ struct MediaRun {
     return String(
       format:
         "kit %@: %d key frames of %d (%dx%d %@ %@) in %.3f s = %.1f fps; per key frame: decode %.2f ms, "
-        + "convert+encode %.2f ms, write %.2f ms; file read %.1f ms, parse %.1f ms; %.1f KB/image",
+        + "convert+encode %.2f ms, write %.2f ms; file read %.1f ms, parse %.1f ms (whole run); %.1f KB/image",
       label, keyFrames, frames, width, height, pixelFormat, color, seconds, fps,
       ms(decode) * perFrame,
       ms(encode) * perFrame, ms(write) * perFrame, ms(read), ms(parse),

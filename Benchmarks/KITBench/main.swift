@@ -3,7 +3,7 @@ import Foundation
 
 let usage = """
   usage: kit-bench <subcommand> [options]
-    jpeg FILE.mkv [--format jpeg|png] [--quality Q] [--out DIR] [--repeat N]
+    jpeg FILE.mkv [--format jpeg|png] [--quality Q] [--png-level L] [--out DIR] [--repeat N]
                      decode every key frame and encode it, on one thread; prints frames/s
     parser FILE... [--seconds S] [--chunk BYTES]
                      Matroska parser throughput per core

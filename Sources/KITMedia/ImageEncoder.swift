@@ -20,8 +20,8 @@ public final class ImageEncoder {
 
   /// - Parameters:
   ///   - quality: JPEG quality 1…100 (85 by default; `ffmpeg -q:v 3` is about 90).
-  ///   - pngCompressionLevel: zlib level 0…9 for PNG; lower is faster (the default, 3, is about 3× faster than
-  ///     zlib's 6 for a few percent more bytes).
+  ///   - pngCompressionLevel: zlib level 0…9 for PNG; lower is faster. The default, 3, measured 1.7× faster than
+  ///     zlib's default 6 on a 720p picture for 12% more bytes (9 is 4× slower again for 4% less).
   /// - Throws: ``MediaError/Code/invalidArgument`` for an out-of-range quality or level.
   public init(format: ImageFormat, quality: Int = 85, pngCompressionLevel: Int = 3)
     throws(MediaError)

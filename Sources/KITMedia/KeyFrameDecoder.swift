@@ -8,7 +8,10 @@ import CFFmpeg
 /// The decoder is single-threaded (`thread_count = 1`: a host runs many streams, one decoder each, and frame threads
 /// would only add latency and memory), skips non-key pictures inside libavcodec (`AVDISCARD_NONKEY`, like
 /// `ffmpeg -skip_frame nokey`), drains after every frame so a picture comes out without waiting for reordering, and
-/// flushes so the next key frame decodes with no memory of this one. Use it from one task at a time.
+/// flushes so the next key frame decodes with no memory of this one. Damaged pictures are errors, not images: H.264
+/// pictures with concealed macroblocks are refused, and H.265 decodes under `AV_EF_EXPLODE` (its decoder flags
+/// nothing otherwise) with SEI units dropped first so that a malformed SEI cannot fail a good picture. Use it from
+/// one task at a time.
 public final class KeyFrameDecoder {
   /// The codec this decoder was opened for.
   public let codec: VideoCodec

@@ -67,24 +67,28 @@ struct NALUnits {
       return .failure(.malformed("no length prefix or start code at offset 0"))
     }
     var units = NALUnits(framing: .annexB)
+    // Positions are offsets into `b`; the scan runs on the raw buffer (a 1080p IDR is a few hundred KB).
+    let base = b.startIndex
     var starts: [Int] = []  // first byte after each start code
-    var i = b.startIndex
-    let end = b.endIndex
-    while i + 2 < end {
-      if b[i + 2] > 1 {
-        i += 3
-      } else if b[i] == 0, b[i + 1] == 0, b[i + 2] == 1 {
-        starts.append(i + 3)
-        i += 3
-      } else {
-        i += 1
+    b.withUnsafeBufferPointer { p in
+      var i = 0
+      let end = p.count
+      while i + 2 < end {
+        if p[i + 2] > 1 {
+          i += 3
+        } else if p[i] == 0, p[i + 1] == 0, p[i + 2] == 1 {
+          starts.append(i + 3)
+          i += 3
+        } else {
+          i += 1
+        }
       }
-    }
-    for (n, start) in starts.enumerated() {
-      var stop = n + 1 < starts.count ? starts[n + 1] - 3 : end
-      // Trailing zero bytes belong to the next start code (4-byte form) or are trailing_zero_8bits.
-      while stop > start, b[stop - 1] == 0 { stop -= 1 }
-      if stop > start { units.ranges.append(start..<stop) }
+      for (n, start) in starts.enumerated() {
+        var stop = n + 1 < starts.count ? starts[n + 1] - 3 : end
+        // Trailing zero bytes belong to the next start code (4-byte form) or are trailing_zero_8bits.
+        while stop > start, p[stop - 1] == 0 { stop -= 1 }
+        if stop > start { units.ranges.append(base + start..<base + stop) }
+      }
     }
     return units.ranges.isEmpty
       ? .failure(.malformed("start codes with no NAL units")) : .success(units)
