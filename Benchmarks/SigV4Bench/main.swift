@@ -8,17 +8,20 @@
 import AWSSigV4
 import Foundation
 
-var seconds = 2.0
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    switch argument {
-    case "--seconds":
-        seconds = arguments.popFirst().flatMap(Double.init) ?? seconds
-    default:
-        FileHandle.standardError.write(Data("usage: SigV4Bench [--seconds S]\n".utf8))
-        exit(2)
+let seconds: Double = {
+    var value = 2.0
+    var arguments = CommandLine.arguments.dropFirst()
+    while let argument = arguments.popFirst() {
+        switch argument {
+        case "--seconds":
+            value = arguments.popFirst().flatMap(Double.init) ?? value
+        default:
+            FileHandle.standardError.write(Data("usage: SigV4Bench [--seconds S]\n".utf8))
+            exit(2)
+        }
     }
-}
+    return value
+}()
 
 /// A Kinesis Video `GetDataEndpoint` call with temporary credentials: body hash, token header, four signed headers.
 let body = Array(#"{"StreamName":"front-door","APIName":"GET_MEDIA"}"#.utf8)
@@ -36,7 +39,7 @@ func makeRequest() -> SigV4Request {
 
 /// Signs repeatedly for about `seconds`; returns signatures per second. The request is rebuilt (body hashed)
 /// every time, as botocore does on every `add_auth`.
-func measure(_ signer: SigV4Signer) -> Double {
+func measure(_ signer: SigV4Signer, seconds: Double) -> Double {
     var sink = 0
     for _ in 0..<2000 {
         sink &+= Int(signer.sign(makeRequest(), credentials: credentials, date: date).signature.utf8.count)
@@ -60,5 +63,5 @@ func measure(_ signer: SigV4Signer) -> Double {
 let cachedSigner = SigV4Signer(service: "kinesisvideo", region: "us-east-1")
 let uncachedSigner = SigV4Signer(service: "kinesisvideo", region: "us-east-1", keyCache: nil)
 print("signature \(cachedSigner.sign(makeRequest(), credentials: credentials, date: date).signature)")
-print(String(format: "cached %.0f", measure(cachedSigner)))
-print(String(format: "uncached %.0f", measure(uncachedSigner)))
+print(String(format: "cached %.0f", measure(cachedSigner, seconds: seconds)))
+print(String(format: "uncached %.0f", measure(uncachedSigner, seconds: seconds)))
