@@ -57,8 +57,11 @@ public struct AWSEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the host is an IPv4 or IPv6 literal (S3 then has to use path-style addressing).
     public var hostIsIPAddress: Bool {
-        if host.hasPrefix("[") { return true }
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        host.hasPrefix("[") || Self.isIPv4(host)
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
     }
 

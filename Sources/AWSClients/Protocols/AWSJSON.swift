@@ -10,6 +10,8 @@ enum AWSJSON {
             try container.encode(AWSTimestamps.epochSeconds(date))
         }
         encoder.dataEncodingStrategy = .base64
+        // Deterministic bodies: the same input always sends (and logs, and pages by) the same bytes.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
             return Array(try encoder.encode(value))
         } catch {

@@ -1,0 +1,121 @@
+import AWSSigV4
+import Foundation
+import HTTPTransport
+
+/// A tag filter as `GetResources` takes it: the key, and any of these values (none: any value).
+public struct TagFilter: Sendable, Hashable, Codable {
+    public var key: String
+    public var values: [String]
+
+    public init(key: String, values: [String] = []) {
+        self.key = key
+        self.values = values
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key = "Key"
+        case values = "Values"
+    }
+}
+
+public struct ResourceTagMapping: Sendable, Hashable {
+    public var resourceARN: String
+    public var tags: [String: String]
+}
+
+public struct GetResourcesOutput: Sendable, Hashable, Decodable {
+    public var resourceTagMappingList: [ResourceTagMapping]
+    /// Empty or absent on the last page.
+    public var paginationToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case resourceTagMappingList = "ResourceTagMappingList"
+        case paginationToken = "PaginationToken"
+    }
+    struct Mapping: Decodable {
+        var resourceARN: String
+        var tags: [Tag]?
+        enum CodingKeys: String, CodingKey {
+            case resourceARN = "ResourceARN"
+            case tags = "Tags"
+        }
+    }
+    struct Tag: Decodable {
+        var key: String
+        var value: String
+        enum CodingKeys: String, CodingKey {
+            case key = "Key"
+            case value = "Value"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        paginationToken = try container.decodeIfPresent(String.self, forKey: .paginationToken)
+        let mappings = try container.decodeIfPresent([Mapping].self, forKey: .resourceTagMappingList) ?? []
+        resourceTagMappingList = mappings.map { mapping in
+            var tags: [String: String] = [:]
+            for tag in mapping.tags ?? [] { tags[tag.key] = tag.value }
+            return ResourceTagMapping(resourceARN: mapping.resourceARN, tags: tags)
+        }
+    }
+}
+
+/// Resource Groups Tagging API (JSON 1.1): finding resources — Kinesis Video streams — by tag.
+public struct ResourceGroupsTaggingClient: Sendable {
+    public let client: AWSClient
+    static let rpc = JSONRPCProtocol.resourceGroupsTagging
+
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    public init(
+        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(AWSError) {
+        client = try AWSClient(
+            service: .resourceGroupsTaggingAPI, region: region, endpoint: endpoint,
+            credentialProvider: credentialProvider, transport: transport, environment: environment)
+    }
+
+    /// One page of `GetResources`.
+    public func getResources(
+        tagFilters: [TagFilter] = [], resourceTypeFilters: [String] = ["kinesisvideo:stream"],
+        resourcesPerPage: Int? = nil, paginationToken: String? = nil, deadline: ContinuousClock.Instant? = nil
+    ) async throws(AWSError) -> GetResourcesOutput {
+        struct Input: Encodable {
+            var paginationToken: String?
+            var tagFilters: [TagFilter]?
+            var resourcesPerPage: Int?
+            var resourceTypeFilters: [String]?
+            enum CodingKeys: String, CodingKey {
+                case paginationToken = "PaginationToken"
+                case tagFilters = "TagFilters"
+                case resourcesPerPage = "ResourcesPerPage"
+                case resourceTypeFilters = "ResourceTypeFilters"
+            }
+        }
+        return try await client.jsonRPC(
+            Self.rpc, "GetResources",
+            input: Input(
+                paginationToken: paginationToken, tagFilters: tagFilters.isEmpty ? nil : tagFilters,
+                resourcesPerPage: resourcesPerPage,
+                resourceTypeFilters: resourceTypeFilters.isEmpty ? nil : resourceTypeFilters),
+            isIdempotent: true, deadline: deadline)
+    }
+
+    /// Every page of `GetResources` (Kinesis Video streams by default).
+    public func getResourcesPages(
+        tagFilters: [TagFilter] = [], resourceTypeFilters: [String] = ["kinesisvideo:stream"],
+        resourcesPerPage: Int? = nil
+    ) -> AWSPaginator<GetResourcesOutput> {
+        let client = self
+        return AWSPaginator(operation: "ResourceGroupsTagging.GetResources") { (token) async throws(AWSError) in
+            let page = try await client.getResources(
+                tagFilters: tagFilters, resourceTypeFilters: resourceTypeFilters, resourcesPerPage: resourcesPerPage,
+                paginationToken: token)
+            return (page, page.paginationToken)
+        }
+    }
+}
