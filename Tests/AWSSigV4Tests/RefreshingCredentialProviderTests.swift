@@ -124,6 +124,21 @@ struct RefreshingCredentialProviderTests {
         #expect(await base.calls == 2)
     }
 
+    @Test("invalidate while a renewal is in flight: its waiters still get an answer, its result is not cached")
+    func invalidateDuringRenewal() async throws {
+        let clock = ManualClock()
+        let base = ScriptedProvider(clock: clock) { call, now in temporaryCredentials(call, now: now) }
+        await base.closeGate()
+        let provider = RefreshingCredentialProvider(wrapping: base, clock: clock)
+        async let waiting = provider.credentials()
+        while await base.waiting == 0 { await Task.yield() }
+        await provider.invalidate()
+        await base.openGate()
+        #expect(try await waiting.accessKeyId == "ASIA1")
+        #expect(try await provider.credentials().accessKeyId == "ASIA2", "the superseded result was not cached")
+        #expect(await base.calls == 2)
+    }
+
     @Test("renewed credentials that are already expired are an error, not a silent success")
     func renewedButExpired() async throws {
         let clock = ManualClock()

@@ -12,7 +12,8 @@ import Foundation
 ///   credentials have not actually expired yet, those are returned, otherwise the error is thrown.
 ///
 /// Renewal is single-flight: concurrent callers share one call to the wrapped provider. The renewal task is owned
-/// by this actor (stored, awaited by later callers, cancelled by ``invalidate()``), never fire-and-forget.
+/// by this actor (stored, awaited by later callers, superseded by ``invalidate()``), never fire-and-forget;
+/// every renewal is bounded by the wrapped provider's own timeouts.
 /// Credentials without an expiration are cached for good. Time comes from the injected ``WallClock``.
 public actor RefreshingCredentialProvider: CredentialProvider {
     private let base: any CredentialProvider
@@ -82,7 +83,8 @@ public actor RefreshingCredentialProvider: CredentialProvider {
     public func invalidate() {
         cached = nil
         lastFailure = nil
-        renewal?.cancel()
+        // A renewal in flight is left to finish for the callers already waiting on it (cancelling it would hand
+        // them a CancellationError); its result is no longer cached, and the next call starts a fresh one.
         renewal = nil
         generation += 1
     }
