@@ -136,3 +136,52 @@ struct SignerTests {
         #expect(request.pathAndQuery == "/p?b=2%203&a=&b=1")
     }
 }
+
+@Suite("Chunked upload signing")
+struct ChunkSignerTests {
+    /// The S3 API reference example "Signature Calculation: Transfer Payload in Multiple Chunks": 66560 bytes of
+    /// `a` in 64 KiB chunks, REDUCED_REDUNDANCY, 20130524T000000Z.
+    @Test("S3 reference example: seed and chunk signatures")
+    func s3ChunkedExample() {
+        let signer = SigV4Signer(service: "s3", region: "us-east-1", rules: .s3)
+        let request = SigV4Request(
+            method: "PUT", host: "s3.amazonaws.com", path: "/examplebucket/chunkObject.txt",
+            headers: [
+                .init("x-amz-storage-class", "REDUCED_REDUNDANCY"), .init("Content-Encoding", "aws-chunked"),
+                .init("x-amz-decoded-content-length", "66560"), .init("Content-Length", "66824"),
+            ], payload: .streamingSignedPayload)
+        let signed = signer.sign(request, credentials: SignerTests.s3DocCredentials, date: SignerTests.s3DocDate)
+        #expect(
+            signed.signedHeaders
+                == "content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;"
+                + "x-amz-storage-class")
+        #expect(signed.signature == "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")
+
+        var chunks = signer.chunkSigner(for: signed, credentials: SignerTests.s3DocCredentials)
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 66560)
+        #expect(
+            chunks.signature(forChunk: body[0..<65536])
+                == "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648")
+        #expect(
+            chunks.signature(forChunk: body[65536...])
+                == "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497")
+        #expect(
+            chunks.signature(forChunk: [UInt8]()) == "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9")
+        #expect(SigV4ChunkSigner.encodedLength(decodedLength: 66560, chunkSize: 65536) == 66824)
+    }
+
+    @Test("framing: size in hex, signature, CRLFs")
+    func framing() {
+        let signer = SigV4Signer(service: "s3", region: "us-east-1", rules: .s3)
+        let signed = signer.sign(
+            SigV4Request(method: "PUT", host: "h", payload: .streamingSignedPayload),
+            credentials: SignerTests.s3DocCredentials, date: SignerTests.s3DocDate)
+        var chunks = signer.chunkSigner(for: signed, credentials: SignerTests.s3DocCredentials)
+        let frame = chunks.frame(Array("hello".utf8))
+        let text = String(decoding: frame, as: UTF8.self)
+        #expect(text.hasPrefix("5;chunk-signature=") && text.hasSuffix("\r\nhello\r\n"))
+        #expect(
+            frame.count == SigV4ChunkSigner.encodedLength(decodedLength: 5, chunkSize: 64)
+                - SigV4ChunkSigner.encodedLength(decodedLength: 0, chunkSize: 64))
+    }
+}

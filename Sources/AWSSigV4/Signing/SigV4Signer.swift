@@ -96,7 +96,7 @@ public struct SigV4Signer: Sendable {
         return SigV4SignedRequest(
             request: signed, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
             stringToSign: stringToSign, signature: signature, signedHeaders: canonical.signedHeaders,
-            credentialScope: scope)
+            credentialScope: scope, timestamp: timestamp)
     }
 
     // MARK: - Query signing
@@ -140,7 +140,7 @@ public struct SigV4Signer: Sendable {
         return SigV4SignedRequest(
             request: signed, canonicalRequest: String(decoding: canonical.bytes, as: UTF8.self),
             stringToSign: stringToSign, signature: signature, signedHeaders: canonical.signedHeaders,
-            credentialScope: scope)
+            credentialScope: scope, timestamp: timestamp)
     }
 
     static let presignParameterNames: Set<String> = [
@@ -181,4 +181,6 @@ public struct SigV4SignedRequest: Sendable, Hashable {
     public var signedHeaders: String
     /// `20150830/us-east-1/service/aws4_request`
     public var credentialScope: String
+    /// `20150830T123600Z`, the signing time.
+    public var timestamp: String
 }
