@@ -75,6 +75,9 @@ let package = Package(
             name: "TransportBench", dependencies: ["HTTPTransport"], path: "Benchmarks/TransportBench",
             swiftSettings: strict),
 
+        .executableTarget(
+            name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench", swiftSettings: strict),
+
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
