@@ -63,6 +63,18 @@ struct MediaAPITests {
     #expect(try smallDecoder.decode(small.keyFrames[0]).pixelFormatName == "yuv444p")
   }
 
+  @Test("a picture outlives its decoder (its planes are reference-counted)")
+  func pictureOutlivesDecoder() throws {
+    let clip = try Clip(path: try Fixture.untagged.get())
+    var decoder: KeyFrameDecoder? = try KeyFrameDecoder(
+      matroskaCodecID: clip.track.codecID, codecPrivate: clip.track.codecPrivate)
+    let picture = try #require(try decoder?.decode(clip.keyFrames[0]))
+    decoder = nil
+    #expect(decoder == nil)
+    let image = try ImageEncoder(format: .png).encode(picture)
+    #expect(image.count > 1000)
+  }
+
   @Test("JPEG quality changes the size")
   func quality() throws {
     let clip = try Clip(path: try Fixture.untagged.get())

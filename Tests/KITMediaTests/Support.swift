@@ -91,7 +91,7 @@ enum Fixture {
     let out = Pipe()
     let err = FileManager.default.temporaryDirectory.appendingPathComponent(
       "ffmpeg-\(UUID().uuidString).log")
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: err) }
     process.standardOutput = out
     do {
