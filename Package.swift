@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Thin C shims: one per C library, each with one header of `static inline` wrappers.
@@ -53,6 +54,14 @@ let package = Package(
             name: "AWSClients",
             dependencies: ["AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging).
+        .target(
+            name: "KVSLocal",
+            dependencies: [
+                "KVSMatroska", "AWSSigV4", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
         .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia"], swiftSettings: strict),
         .executableTarget(
@@ -83,6 +92,7 @@ let package = Package(
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients"], swiftSettings: strict),
+        .testTarget(name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
     ]
 )
