@@ -92,7 +92,8 @@ let package = Package(
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients"], swiftSettings: strict),
-        .testTarget(name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
+        .testTarget(
+            name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
     ]
 )

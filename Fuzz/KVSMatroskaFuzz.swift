@@ -8,7 +8,9 @@ func digest(_ bytes: [UInt8], chunk: Int) -> [String] {
     let sink: (MatroskaStreamParser.Event) -> Void = { event in
         switch event {
         case .fragment(let f):
-            out.append("\(f.metadata?.description ?? "-")|\(f.frames.map(\.description))|\(f.frames.map(\.data.count))|\(f.tags.count)|\(f.startOffset)-\(f.endOffset)")
+            out.append(
+                "\(f.metadata?.description ?? "-")|\(f.frames.map(\.description))|\(f.frames.map(\.data.count))|\(f.tags.count)|\(f.startOffset)-\(f.endOffset)"
+            )
         case .error(let e):
             if e.offset < 0 || e.offset > Int64(bytes.count) {
                 print("error offset \(e.offset) outside the input of \(bytes.count) bytes")

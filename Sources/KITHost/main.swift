@@ -17,7 +17,8 @@ struct KITHost: ParsableCommand {
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print one JSON line per fragment of a GetMedia capture or Matroska file; optionally extract key frames.")
+        abstract:
+            "Print one JSON line per fragment of a GetMedia capture or Matroska file; optionally extract key frames.")
 
     @Argument(help: "A GetMedia capture, GetMediaForFragmentList output or Matroska file; '-' reads standard input.")
     var input: String

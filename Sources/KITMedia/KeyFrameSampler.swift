@@ -8,41 +8,41 @@
 /// late Nth frame is not skipped for a whole further N. A timestamp earlier than the last sample's (a producer
 /// restart, a new session) counts as a fresh start rather than blocking sampling until time catches up.
 public struct KeyFrameSampler: Sendable, Equatable {
-  /// Sample one of every this many key frames (at least 1; 1 means every key frame).
-  public let everyNthKeyFrame: Int
-  /// The minimum time between two samples in milliseconds, or `nil` for no time limit.
-  public let minIntervalMillis: Int64?
+    /// Sample one of every this many key frames (at least 1; 1 means every key frame).
+    public let everyNthKeyFrame: Int
+    /// The minimum time between two samples in milliseconds, or `nil` for no time limit.
+    public let minIntervalMillis: Int64?
 
-  private var keyFramesSinceSample = 0
-  private var lastSampleMillis: Int64?
+    private var keyFramesSinceSample = 0
+    private var lastSampleMillis: Int64?
 
-  /// Values below 1 for `everyNthKeyFrame` are taken as 1; a `minIntervalMillis` of 0 or less as no time limit.
-  public init(everyNthKeyFrame: Int = 6, minIntervalMillis: Int64? = nil) {
-    self.everyNthKeyFrame = max(1, everyNthKeyFrame)
-    self.minIntervalMillis = minIntervalMillis.flatMap { $0 > 0 ? $0 : nil }
-  }
-
-  /// Records one key frame with timestamp `keyFrameAtMillis` and tells whether to decode it.
-  public mutating func shouldSample(keyFrameAtMillis timestamp: Int64) -> Bool {
-    guard let last = lastSampleMillis else { return take(timestamp) }
-    keyFramesSinceSample += 1
-    guard keyFramesSinceSample >= everyNthKeyFrame else { return false }
-    if let minIntervalMillis {
-      let (elapsed, overflow) = timestamp.subtractingReportingOverflow(last)
-      if !overflow, elapsed >= 0, elapsed < minIntervalMillis { return false }
+    /// Values below 1 for `everyNthKeyFrame` are taken as 1; a `minIntervalMillis` of 0 or less as no time limit.
+    public init(everyNthKeyFrame: Int = 6, minIntervalMillis: Int64? = nil) {
+        self.everyNthKeyFrame = max(1, everyNthKeyFrame)
+        self.minIntervalMillis = minIntervalMillis.flatMap { $0 > 0 ? $0 : nil }
     }
-    return take(timestamp)
-  }
 
-  /// Forgets the history: the next key frame is sampled (e.g. after a reconnect to a different position).
-  public mutating func reset() {
-    keyFramesSinceSample = 0
-    lastSampleMillis = nil
-  }
+    /// Records one key frame with timestamp `keyFrameAtMillis` and tells whether to decode it.
+    public mutating func shouldSample(keyFrameAtMillis timestamp: Int64) -> Bool {
+        guard let last = lastSampleMillis else { return take(timestamp) }
+        keyFramesSinceSample += 1
+        guard keyFramesSinceSample >= everyNthKeyFrame else { return false }
+        if let minIntervalMillis {
+            let (elapsed, overflow) = timestamp.subtractingReportingOverflow(last)
+            if !overflow, elapsed >= 0, elapsed < minIntervalMillis { return false }
+        }
+        return take(timestamp)
+    }
 
-  private mutating func take(_ timestamp: Int64) -> Bool {
-    keyFramesSinceSample = 0
-    lastSampleMillis = timestamp
-    return true
-  }
+    /// Forgets the history: the next key frame is sampled (e.g. after a reconnect to a different position).
+    public mutating func reset() {
+        keyFramesSinceSample = 0
+        lastSampleMillis = nil
+    }
+
+    private mutating func take(_ timestamp: Int64) -> Bool {
+        keyFramesSinceSample = 0
+        lastSampleMillis = timestamp
+        return true
+    }
 }

@@ -55,7 +55,8 @@ final class FrameExtractor {
             do {
                 let picture = try decoder.decode(frame.data)
                 let bytes = try encoder.encode(picture)
-                let name = (fragment.metadata?.fragmentNumber ?? String(format: "f%05d", index))
+                let name =
+                    (fragment.metadata?.fragmentNumber ?? String(format: "f%05d", index))
                     + "-\(millis).\(encoder.format == .png ? "png" : "jpg")"
                 let url = directory.appendingPathComponent(name)
                 try Data(bytes).write(to: url)
@@ -82,7 +83,8 @@ final class FrameExtractor {
         }
         let hint = ColorDescription(
             matroskaMatrixCoefficients: track.matrixCoefficients, matroskaRange: track.colourRange)
-        let made = try KeyFrameDecoder(matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate, colorHint: hint)
+        let made = try KeyFrameDecoder(
+            matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate, colorHint: hint)
         decoder = made
         decoderKey = (track.codecID, track.codecPrivate)
         return made

@@ -87,7 +87,8 @@ public enum KVSTagName {
 extension String {
     func trimmingSpaces() -> Substring {
         let scalars = self[...]
-        let start = scalars.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" }) ?? scalars.endIndex
+        let start =
+            scalars.firstIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" }) ?? scalars.endIndex
         let end = scalars.lastIndex(where: { $0 != " " && $0 != "\t" && $0 != "\n" && $0 != "\r" })
         guard let end else { return "" }
         return scalars[start...end]

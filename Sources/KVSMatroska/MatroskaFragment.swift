@@ -89,7 +89,12 @@ public struct MatroskaTag: Sendable, Equatable {
 /// One frame of a SimpleBlock or Block. Laced blocks give one frame per laced payload, each with the block's header.
 /// `description` is the Java library's `Frame.toString()`.
 public struct MatroskaFrame: Sendable, CustomStringConvertible {
-    public enum Lacing: String, Sendable { case none = "NO", xiph = "XIPH", fixedSize = "FIXED_SIZE", ebml = "EBML" }
+    public enum Lacing: String, Sendable {
+        case none = "NO"
+        case xiph = "XIPH"
+        case fixedSize = "FIXED_SIZE"
+        case ebml = "EBML"
+    }
     public var trackNumber: UInt64
     /// Timecode relative to the Cluster, in timecode units (signed 16 bits on the wire).
     public var timeCode: Int16

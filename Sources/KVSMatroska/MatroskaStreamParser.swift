@@ -137,8 +137,11 @@ public struct MatroskaStreamParser: Sendable {
     /// anything that is not, and resets the parser for a new input.
     public mutating func finish(_ emit: (Event) -> Void) {
         if resyncing {
-            emit(.error(.init(code: .garbageSkipped, offset: resyncFrom,
-                message: "\(offset - resyncFrom) bytes skipped without finding an EBML header before the end")))
+            emit(
+                .error(
+                    .init(
+                        code: .garbageSkipped, offset: resyncFrom,
+                        message: "\(offset - resyncFrom) bytes skipped without finding an EBML header before the end")))
         } else if let partial {
             truncated(at: partial.start, id: partial.id, "input ended inside an element", emit)
         } else if let skipping {
@@ -159,7 +162,8 @@ public struct MatroskaStreamParser: Sendable {
             }
             while let top = stack.last {
                 if let end = top.end, end > offset {
-                    truncated(at: top.start, id: top.id, "input ended \(end - offset) bytes before the element's end",
+                    truncated(
+                        at: top.start, id: top.id, "input ended \(end - offset) bytes before the element's end",
                         emit)
                     break
                 }
@@ -228,10 +232,12 @@ public struct MatroskaStreamParser: Sendable {
         case .needMore:
             return next
         case .invalidID:
-            return startResync(.invalidElementID, at: start, id: nil, "bytes that cannot begin an element ID",
+            return startResync(
+                .invalidElementID, at: start, id: nil, "bytes that cannot begin an element ID",
                 raw, resumeAt: next, emit)
         case .invalidSize:
-            return startResync(.invalidSize, at: start, id: nil, "element size has no length marker",
+            return startResync(
+                .invalidSize, at: start, id: nil, "element size has no length marker",
                 raw, resumeAt: next, emit)
         case .element(let id, let size, _):
             return beginElement(id: id, size: size, start: start, chunk, raw, at: next, emit)
@@ -259,20 +265,24 @@ public struct MatroskaStreamParser: Sendable {
         }
         let parent = stack.last
         if parent == nil, id != ElementID.ebml, id != ElementID.segment {
-            return startResync(.unexpectedElement, at: start, id: id, "only EBML and Segment may appear at the top level",
+            return startResync(
+                .unexpectedElement, at: start, id: id, "only EBML and Segment may appear at the top level",
                 raw, resumeAt: i, emit)
         }
         if ElementID.level(id) == 1, parent?.id != ElementID.segment {
             let container = parent.map { " inside the element at byte \($0.start)" } ?? ""
-            return startResync(.unexpectedElement, at: start, id: id, "a Segment child" + container + ", not in a Segment",
+            return startResync(
+                .unexpectedElement, at: start, id: id, "a Segment child" + container + ", not in a Segment",
                 raw, resumeAt: i, emit)
         }
         if let size, size > UInt64(Int64.max / 2) {
-            return startResync(.elementTooLarge, at: start, id: id, "size \(size) is beyond any stream", raw,
+            return startResync(
+                .elementTooLarge, at: start, id: id, "size \(size) is beyond any stream", raw,
                 resumeAt: i, emit)
         }
         if let end = parent?.end, let size, offset + Int64(size) > end {
-            return startResync(.elementOverrunsParent, at: start, id: id,
+            return startResync(
+                .elementOverrunsParent, at: start, id: id,
                 "\(size) bytes run \(offset + Int64(size) - end) past the parent's end", raw, resumeAt: i, emit)
         }
         if ElementID.isMaster(id) {
@@ -283,12 +293,14 @@ public struct MatroskaStreamParser: Sendable {
             return i
         }
         guard let size else {
-            return startResync(.unknownSizeLeaf, at: start, id: id, "a data element with an unknown size", raw,
+            return startResync(
+                .unknownSizeLeaf, at: start, id: id, "a data element with an unknown size", raw,
                 resumeAt: i, emit)
         }
         let decoded = ElementID.isDecodedLeaf(id, parent: parent?.id)
         if size > UInt64(options.maxElementSize), decoded || parent?.end == nil {
-            return startResync(.elementTooLarge, at: start, id: id,
+            return startResync(
+                .elementTooLarge, at: start, id: id,
                 "claims \(size) bytes, above the \(options.maxElementSize)-byte cap", raw, resumeAt: i, emit)
         }
         guard decoded else {
@@ -310,7 +322,9 @@ public struct MatroskaStreamParser: Sendable {
         return continuePartial(raw, from: i, emit)
     }
 
-    private mutating func continuePartial(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
+    private mutating func continuePartial(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void)
+        -> Int
+    {
         guard var p = partial else { return i }
         partial = nil  // keep the buffer uniquely referenced while appending
         let n = min(p.remaining, raw.count - i)
@@ -352,7 +366,9 @@ public struct MatroskaStreamParser: Sendable {
 
     /// Looks for the 4-byte ID of an EBML header or a Segment (KVS producers may send Segments without EBML headers),
     /// which may straddle chunks.
-    private mutating func scanForEBMLHeader(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void) -> Int {
+    private mutating func scanForEBMLHeader(_ raw: UnsafeBufferPointer<UInt8>, from i: Int, _ emit: (Event) -> Void)
+        -> Int
+    {
         var j = i
         var r = rolling
         while j < raw.count {
@@ -363,8 +379,13 @@ public struct MatroskaStreamParser: Sendable {
                 let headerStart = offset - 4
                 resyncing = false
                 if headerStart > resyncFrom {
-                    emit(.error(.init(code: .garbageSkipped, offset: resyncFrom,
-                        message: "\(headerStart - resyncFrom) bytes skipped; resynchronised at byte \(headerStart)")))
+                    emit(
+                        .error(
+                            .init(
+                                code: .garbageSkipped, offset: resyncFrom,
+                                message:
+                                    "\(headerStart - resyncFrom) bytes skipped; resynchronised at byte \(headerStart)"))
+                    )
                 }
                 carry = [UInt8(r >> 24), UInt8((r >> 16) & 0xFF), UInt8((r >> 8) & 0xFF), UInt8(r & 0xFF)]
                 carryStart = headerStart
@@ -495,8 +516,11 @@ public struct MatroskaStreamParser: Sendable {
             pending?.frames.append(contentsOf: frames)
         } catch {
             let id = simple ? ElementID.simpleBlock : ElementID.block
-            emit(.error(.init(code: .malformedBlock, offset: start, elementID: id,
-                message: error.reason + "; the block is dropped")))
+            emit(
+                .error(
+                    .init(
+                        code: .malformedBlock, offset: start, elementID: id,
+                        message: error.reason + "; the block is dropped")))
         }
     }
 
@@ -537,8 +561,11 @@ public struct MatroskaStreamParser: Sendable {
             if let millis = Int64(text.trimmingSpaces()) {
                 segment.metadata?.millisBehindNow = millis
             } else {
-                emit(.error(.init(code: .invalidTagValue, offset: start, elementID: ElementID.tags,
-                    message: "\(KVSTagName.millisBehindNow) is not an integer: \"\(text)\"")))
+                emit(
+                    .error(
+                        .init(
+                            code: .invalidTagValue, offset: start, elementID: ElementID.tags,
+                            message: "\(KVSTagName.millisBehindNow) is not an integer: \"\(text)\"")))
             }
         }
         if let token = values[KVSTagName.continuationToken] { segment.metadata?.continuationToken = token }
@@ -552,8 +579,11 @@ public struct MatroskaStreamParser: Sendable {
         func millis(_ name: String) -> Int64 {
             guard let text = values[name] else { return -1 }
             if let value = FragmentMetadata.millis(fromSeconds: text) { return value }
-            emit(.error(.init(code: .invalidTagValue, offset: start, elementID: ElementID.tags,
-                message: "\(name) is not a number of seconds: \"\(text)\"")))
+            emit(
+                .error(
+                    .init(
+                        code: .invalidTagValue, offset: start, elementID: ElementID.tags,
+                        message: "\(name) is not a number of seconds: \"\(text)\"")))
             return -1
         }
         if values[KVSTagName.serverTimestamp] != nil {
@@ -585,10 +615,12 @@ public struct MatroskaStreamParser: Sendable {
         _ emit: (Event) -> Void
     ) {
         segment.emitted += 1
-        emit(.fragment(MatroskaFragment(
-            metadata: segment.metadata, tracks: segment.tracks, timecodeScale: segment.timecodeScale,
-            tags: segment.tags + postTags, clusterTimecode: clusterTimecode, frames: frames, startOffset: start,
-            endOffset: offset)))
+        emit(
+            .fragment(
+                MatroskaFragment(
+                    metadata: segment.metadata, tracks: segment.tracks, timecodeScale: segment.timecodeScale,
+                    tags: segment.tags + postTags, clusterTimecode: clusterTimecode, frames: frames, startOffset: start,
+                    endOffset: offset)))
     }
 
     /// Ends the current Segment: its last fragment if one is open, or a frameless fragment for a Segment that carried

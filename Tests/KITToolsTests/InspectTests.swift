@@ -126,7 +126,10 @@ private func run(_ arguments: [String], stdin: Data? = nil) throws -> (status: I
         #expect(garbage.status == 1)
         #expect(garbage.err.contains("error(s) in the input"))
         #expect(!garbage.err.contains("Fatal error") && !garbage.err.contains("Stack dump"))
-        #expect(garbage.out.split(separator: "\n").map(String.init).map(json).allSatisfy { $0["type"] as? String == "error" })
+        #expect(
+            garbage.out.split(separator: "\n").map(String.init).map(json).allSatisfy {
+                $0["type"] as? String == "error"
+            })
 
         let missing = try run(["inspect", "/nonexistent/file.mkv"])
         #expect(missing.status == 2)

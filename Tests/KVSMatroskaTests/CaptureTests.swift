@@ -23,7 +23,9 @@ import Testing
         #expect(withCluster.count == oracle.clusters.count)
         for (fragment, cluster) in zip(withCluster, oracle.clusters) {
             #expect(fragment.frames.count == cluster.totalFrames)
-            #expect(fragment.clusterTimecode.map { $0 * Int64(fragment.timecodeScale) / 1_000_000 } == cluster.timestampMillis)
+            #expect(
+                fragment.clusterTimecode.map { $0 * Int64(fragment.timecodeScale) / 1_000_000 }
+                    == cluster.timestampMillis)
             for (track, count) in cluster.frames {
                 #expect(fragment.frames.filter { $0.trackNumber == track }.count == count, "track \(track)")
                 #expect(
@@ -36,9 +38,15 @@ import Testing
         let numbers = oracle.values(of: KVSTagName.fragmentNumber)
         #expect(fragments.compactMap(\.metadata?.fragmentNumber) == numbers)
         let millis = { (s: String) in Int64((Double(s)! * 1000).rounded(.up)) }
-        #expect(fragments.compactMap(\.metadata?.serverTimestampMillis) == oracle.values(of: KVSTagName.serverTimestamp).map(millis))
-        #expect(fragments.compactMap(\.metadata?.producerTimestampMillis) == oracle.values(of: KVSTagName.producerTimestamp).map(millis))
-        #expect(fragments.compactMap(\.metadata?.millisBehindNow) == oracle.values(of: KVSTagName.millisBehindNow).map { Int64($0)! })
+        #expect(
+            fragments.compactMap(\.metadata?.serverTimestampMillis)
+                == oracle.values(of: KVSTagName.serverTimestamp).map(millis))
+        #expect(
+            fragments.compactMap(\.metadata?.producerTimestampMillis)
+                == oracle.values(of: KVSTagName.producerTimestamp).map(millis))
+        #expect(
+            fragments.compactMap(\.metadata?.millisBehindNow)
+                == oracle.values(of: KVSTagName.millisBehindNow).map { Int64($0)! })
         #expect(fragments.compactMap(\.metadata?.continuationToken) == oracle.values(of: KVSTagName.continuationToken))
 
         // Every SimpleTag reaches exactly one fragment, in order.
@@ -63,8 +71,12 @@ import Testing
                 + "fragmentNumber=91343852333181432392682062607743920146159169392, success=true, errorId=0, "
                 + "errorCode=null, millisBehindNow=OptionalLong[15858], "
                 + "continuationToken=Optional[91343852333181432392682062607743920146159169392])")
-        #expect(first.frames.first?.description == "Frame(trackNumber=1, timeCode=0, keyFrame=true, invisible=false, discardable=false, lacing=NO)")
-        #expect(first.frames[1].description == "Frame(trackNumber=1, timeCode=33, keyFrame=false, invisible=false, discardable=false, lacing=NO)")
+        #expect(
+            first.frames.first?.description
+                == "Frame(trackNumber=1, timeCode=0, keyFrame=true, invisible=false, discardable=false, lacing=NO)")
+        #expect(
+            first.frames[1].description
+                == "Frame(trackNumber=1, timeCode=33, keyFrame=false, invisible=false, discardable=false, lacing=NO)")
         // Existing consumers parse the string by position: fragment[17:-1].split(",")[0].split("=")[1] etc.
         let s = try #require(first.metadata?.description)
         let fields = s.dropFirst(17).dropLast().split(separator: ",").map { $0.split(separator: "=")[1] }
@@ -93,7 +105,9 @@ import Testing
         let dir = try Fixture.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("groups.mkv").path
-        _ = try Fixture.run("mkvmerge", ["--engage", "no_simpleblocks", "-o", out, Fixture.captures.appendingPathComponent("vogels_480.mkv").path])
+        _ = try Fixture.run(
+            "mkvmerge",
+            ["--engage", "no_simpleblocks", "-o", out, Fixture.captures.appendingPathComponent("vogels_480.mkv").path])
         let oracle = try MkvinfoOracle(path: out)
         let (fragments, errors) = parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: out))))
         #expect(errors.isEmpty, "\(errors)")
@@ -102,7 +116,9 @@ import Testing
         for (fragment, cluster) in zip(fragments, oracle.clusters) {
             for (track, count) in cluster.frames {
                 #expect(fragment.frames.filter { $0.trackNumber == track }.count == count)
-                #expect(fragment.frames.filter { $0.trackNumber == track && $0.keyFrame }.count == cluster.keyFrames[track, default: 0])
+                #expect(
+                    fragment.frames.filter { $0.trackNumber == track && $0.keyFrame }.count
+                        == cluster.keyFrames[track, default: 0])
             }
         }
     }

@@ -39,7 +39,9 @@ import Testing
             // Everything before the first damaged byte comes out exactly as from the clean input.
             let firstDamage = zip(bytes, damaged).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? 0
             let intact = clean.filter { $0.endOffset <= Int64(firstDamage) }
-            #expect(StreamingTests.digest((Array(fragments.prefix(intact.count)), [])) == StreamingTests.digest((intact, [])), "round \(round)")
+            #expect(
+                StreamingTests.digest((Array(fragments.prefix(intact.count)), []))
+                    == StreamingTests.digest((intact, [])), "round \(round)")
         }
     }
 
@@ -62,7 +64,11 @@ import Testing
         #expect(fragments.map(\.metadata?.fragmentNumber) == clean.map(\.metadata?.fragmentNumber))
         #expect(errors.first?.offset == Int64(cut))
         // The scan starts one byte past the bad header's first byte.
-        #expect(errors.contains { $0.code == .garbageSkipped && $0.offset == Int64(cut) + 1 && $0.message.hasPrefix("\(garbage.count - 1) bytes") })
+        #expect(
+            errors.contains {
+                $0.code == .garbageSkipped && $0.offset == Int64(cut) + 1
+                    && $0.message.hasPrefix("\(garbage.count - 1) bytes")
+            })
     }
 
     @Test func corruptSizeInOneFragmentSparesTheOthers() throws {
@@ -71,7 +77,8 @@ import Testing
         // Break the Cluster size of fragment 1 so that it overruns everything after it.
         var damaged = bytes
         let start = Int(clean[1].startOffset)
-        let cluster = try #require((start..<(start + 2000)).first { damaged[$0..<($0 + 4)] == [0x1F, 0x43, 0xB6, 0x75] })
+        let cluster = try #require(
+            (start..<(start + 2000)).first { damaged[$0..<($0 + 4)] == [0x1F, 0x43, 0xB6, 0x75] })
         damaged[cluster + 4] = 0x01
         for k in 5..<12 { damaged[cluster + k] = 0x7F }
         let (fragments, errors) = parse(damaged)
@@ -86,25 +93,31 @@ import Testing
     @Test func hugeSizeClaimsAreRefusedWithoutAllocating() {
         let w = EBMLWriter.self
         // A SimpleBlock claiming 2^50 bytes inside an unknown-size Cluster.
-        let doc = w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
+        let doc =
+            w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
             + w.id(0x1F43_B675) + w.unknownSize + [0xA3, 0x01, 0x04, 0, 0, 0, 0, 0, 0] + [1, 2, 3]
         let (fragments, errors) = parse(doc)
         #expect(fragments.isEmpty)
         #expect(errors.first?.code == .elementTooLarge)
         // A CodecPrivate over a small configured cap is refused too.
-        let small = parse(w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.master(0x1654_AE6B, [w.master(0xAE, [w.element(0x63A2, [UInt8](repeating: 1, count: 5000))])]),
+        let small = parse(
+            w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize
+                + w.master(0x1654_AE6B, [w.master(0xAE, [w.element(0x63A2, [UInt8](repeating: 1, count: 5000))])]),
             options: .init(maxElementSize: 4096))
         #expect(small.errors.first?.code == .elementTooLarge)
     }
 
     @Test func malformedBlockIsDroppedAndTheFragmentGoesOn() {
         let w = EBMLWriter.self
-        let doc = w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
-            + w.master(0x1F43_B675, [
-                w.uint(0xE7, 0), w.simpleBlock(key: true, [1]), w.element(0xA3, [0x81, 0x00]),  // too short
-                w.element(0xA3, [0x81, 0, 0, 0x04, 9, 1, 2, 3]),  // fixed lacing: 3 bytes into 10 frames
-                w.simpleBlock(key: false, [2]),
-            ])
+        let doc =
+            w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
+            + w.master(
+                0x1F43_B675,
+                [
+                    w.uint(0xE7, 0), w.simpleBlock(key: true, [1]), w.element(0xA3, [0x81, 0x00]),  // too short
+                    w.element(0xA3, [0x81, 0, 0, 0x04, 9, 1, 2, 3]),  // fixed lacing: 3 bytes into 10 frames
+                    w.simpleBlock(key: false, [2]),
+                ])
         let (fragments, errors) = parse(doc)
         #expect(fragments.first?.frames.count == 2)
         #expect(errors.map(\.code) == [.malformedBlock, .malformedBlock])

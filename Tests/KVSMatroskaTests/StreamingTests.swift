@@ -54,7 +54,8 @@ import Testing
     /// A known-size Cluster without KVS tags (plain Matroska) is emitted at the Cluster's end.
     @Test func emitsPlainClusterAtItsEnd() {
         let w = EBMLWriter.self
-        let doc = w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
+        let doc =
+            w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
             + w.master(0x1F43_B675, [w.uint(0xE7, 40), w.simpleBlock(key: true, [1, 2, 3])])
         var parser = MatroskaStreamParser()
         let events = parser.feed(doc)
@@ -72,7 +73,8 @@ import Testing
         func fragment(_ n: String) -> [UInt8] {
             w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
                 + w.tags([
-                    ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", n), ("AWS_KINESISVIDEO_SERVER_SIDE_TIMESTAMP", "1700000000.001"),
+                    ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", n),
+                    ("AWS_KINESISVIDEO_SERVER_SIDE_TIMESTAMP", "1700000000.001"),
                     ("AWS_KINESISVIDEO_PRODUCER_SIDE_TIMESTAMP", "1700000000.0001"),
                 ])
                 + w.id(0x1F43_B675) + w.unknownSize + w.uint(0xE7, 0) + w.simpleBlock(key: true, [9, 9])
@@ -96,7 +98,8 @@ import Testing
 
     @Test func getMediaErrorFragment() {
         let w = EBMLWriter.self
-        let doc = w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize
+        let doc =
+            w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize
             + w.tags([
                 ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", "0042"), ("AWS_KINESISVIDEO_ERROR_CODE", "STREAM_DELETED"),
                 ("AWS_KINESISVIDEO_ERROR_ID", "4000"),
@@ -117,28 +120,39 @@ import Testing
 
     @Test func allLacingKinds() throws {
         let w = EBMLWriter.self
-        let a = [UInt8](repeating: 0xAA, count: 300), b = [UInt8](repeating: 0xBB, count: 5), c = [UInt8](repeating: 0xCC, count: 7)
+        let a = [UInt8](repeating: 0xAA, count: 300)
+        let b = [UInt8](repeating: 0xBB, count: 5)
+        let c = [UInt8](repeating: 0xCC, count: 7)
         // Xiph: sizes 300 (255+45) and 5, then the rest.
         let xiph: [UInt8] = [0x82, 0x00, 0x10, 0x80 | 0x02, 2, 255, 45, 5] + a + b + c
         // EBML: first size 300 as a 2-byte VINT (0x412C), delta 5-300 = -295 as a 2-byte signed VINT (bias 8191).
         let delta = UInt16(8191 - 295) | 0x4000
-        let ebml: [UInt8] = [0x82, 0x00, 0x20, 0x80 | 0x06, 2, 0x41, 0x2C, UInt8(delta >> 8), UInt8(delta & 0xFF)] + a + b + c
+        let ebml: [UInt8] =
+            [0x82, 0x00, 0x20, 0x80 | 0x06, 2, 0x41, 0x2C, UInt8(delta >> 8), UInt8(delta & 0xFF)] + a + b + c
         // Fixed: three frames of 4 bytes.
         let fixed: [UInt8] = [0x82, 0x00, 0x30, 0x04, 2] + [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
-        let doc = w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
-            + w.master(0x1F43_B675, [
-                w.uint(0xE7, 0), w.element(0xA3, xiph), w.element(0xA3, ebml), w.element(0xA3, fixed),
-                // A BlockGroup with a ReferenceBlock is not a key frame; one without is.
-                w.master(0xA0, [w.element(0xA1, [0x81, 0x00, 0x40, 0x00, 7]), w.element(0xFB, [0xFF])]),
-                w.master(0xA0, [w.element(0xA1, [0x81, 0x00, 0x50, 0x00, 8])]),
-            ])
+        let doc =
+            w.ebmlHeader + w.id(0x1853_8067) + w.unknownSize + w.tracks()
+            + w.master(
+                0x1F43_B675,
+                [
+                    w.uint(0xE7, 0), w.element(0xA3, xiph), w.element(0xA3, ebml), w.element(0xA3, fixed),
+                    // A BlockGroup with a ReferenceBlock is not a key frame; one without is.
+                    w.master(0xA0, [w.element(0xA1, [0x81, 0x00, 0x40, 0x00, 7]), w.element(0xFB, [0xFF])]),
+                    w.master(0xA0, [w.element(0xA1, [0x81, 0x00, 0x50, 0x00, 8])]),
+                ])
         let (fragments, errors) = parse(doc)
         #expect(errors.isEmpty)
         let frames = try #require(fragments.first?.frames)
         #expect(frames.map(\.data.count) == [300, 5, 7, 300, 5, 7, 4, 4, 4, 1, 1])
-        #expect(frames.map(\.lacing) == [.xiph, .xiph, .xiph, .ebml, .ebml, .ebml, .fixedSize, .fixedSize, .fixedSize, .none, .none])
+        #expect(
+            frames.map(\.lacing) == [
+                .xiph, .xiph, .xiph, .ebml, .ebml, .ebml, .fixedSize, .fixedSize, .fixedSize, .none, .none,
+            ])
         #expect(frames[9].keyFrame == false && frames[10].keyFrame == true)
-        #expect(frames[3].description == "Frame(trackNumber=2, timeCode=32, keyFrame=true, invisible=false, discardable=false, lacing=EBML)")
+        #expect(
+            frames[3].description
+                == "Frame(trackNumber=2, timeCode=32, keyFrame=true, invisible=false, discardable=false, lacing=EBML)")
         #expect(Array(frames[5].data) == c)
     }
 
@@ -149,6 +163,9 @@ import Testing
         parser.feed(bytes[...]) { if case .fragment(let f) = $0 { frames += f.frames } }
         // Zero copy: each payload's storage is the fed array's (same base address).
         let base = bytes.withUnsafeBufferPointer { $0.baseAddress }
-        #expect(frames.allSatisfy { f in f.data.withUnsafeBufferPointer { $0.baseAddress.map { p in p - f.data.startIndex } } == base })
+        #expect(
+            frames.allSatisfy { f in
+                f.data.withUnsafeBufferPointer { $0.baseAddress.map { p in p - f.data.startIndex } } == base
+            })
     }
 }

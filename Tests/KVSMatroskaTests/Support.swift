@@ -99,13 +99,21 @@ enum EBMLWriter {
 
     static let ebmlHeader = master(0x1A45_DFA3, [string(0x4282, "matroska")])
     static func tags(_ pairs: [(String, String)]) -> [UInt8] {
-        master(0x1254_C367, [master(0x7373, pairs.map { master(0x67C8, [string(0x45A3, $0.0), string(0x4487, $0.1)]) })])
+        master(
+            0x1254_C367, [master(0x7373, pairs.map { master(0x67C8, [string(0x45A3, $0.0), string(0x4487, $0.1)]) })])
     }
     static func tracks(codec: String = "V_MPEG4/ISO/AVC") -> [UInt8] {
-        master(0x1654_AE6B, [
-            master(0xAE, [uint(0xD7, 1), uint(0x83, 1), string(0x86, codec), master(0xE0, [uint(0xB0, 64), uint(0xBA, 48)])]),
-            master(0xAE, [uint(0xD7, 2), uint(0x83, 2), string(0x86, "A_AAC")]),
-        ])
+        master(
+            0x1654_AE6B,
+            [
+                master(
+                    0xAE,
+                    [
+                        uint(0xD7, 1), uint(0x83, 1), string(0x86, codec),
+                        master(0xE0, [uint(0xB0, 64), uint(0xBA, 48)]),
+                    ]),
+                master(0xAE, [uint(0xD7, 2), uint(0x83, 2), string(0x86, "A_AAC")]),
+            ])
     }
     /// A SimpleBlock payload: track, timecode, flags, data.
     static func simpleBlock(track: UInt8 = 1, timecode: Int16 = 0, key: Bool, _ data: [UInt8]) -> [UInt8] {
@@ -113,15 +121,20 @@ enum EBMLWriter {
         return element(0xA3, [0x80 | track, UInt8(tc >> 8), UInt8(tc & 0xFF), key ? 0x80 : 0x00] + data)
     }
     /// A GetMedia-style fragment: EBML header, unknown-size Segment, Tracks, KVS tags, Cluster, trailing tags.
-    static func getMediaFragment(number: String, server: String, producer: String, frames: Int, behind: Int) -> [UInt8] {
+    static func getMediaFragment(number: String, server: String, producer: String, frames: Int, behind: Int) -> [UInt8]
+    {
         var cluster: [[UInt8]] = [uint(0xE7, 0)]
-        for f in 0..<frames { cluster.append(simpleBlock(timecode: Int16(f * 33), key: f == 0, [UInt8](repeating: UInt8(f), count: 100))) }
+        for f in 0..<frames {
+            cluster.append(simpleBlock(timecode: Int16(f * 33), key: f == 0, [UInt8](repeating: UInt8(f), count: 100)))
+        }
         return ebmlHeader + id(0x1853_8067) + unknownSize + tracks()
             + tags([
                 ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", number), ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", server),
                 ("AWS_KINESISVIDEO_PRODUCER_TIMESTAMP", producer),
             ])
             + master(0x1F43_B675, cluster)
-            + tags([("AWS_KINESISVIDEO_MILLIS_BEHIND_NOW", String(behind)), ("AWS_KINESISVIDEO_CONTINUATION_TOKEN", number)])
+            + tags([
+                ("AWS_KINESISVIDEO_MILLIS_BEHIND_NOW", String(behind)), ("AWS_KINESISVIDEO_CONTINUATION_TOKEN", number),
+            ])
     }
 }

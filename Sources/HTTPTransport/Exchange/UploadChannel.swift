@@ -4,152 +4,152 @@
 /// next `write`/`finish` asks the loop to un-pause the transfer. The writer suspends while more than `capacity`
 /// bytes are queued, so a fast producer cannot outrun the network without bound.
 final class UploadChannel: Sendable {
-  let length: Int?
-  let capacity: Int
+    let length: Int?
+    let capacity: Int
 
-  enum ReadResult {
-    case bytes(Int)
-    case pause
-    case endOfBody
-    case abort(HTTPError)
-  }
-
-  private struct State: Sendable {
-    var queue = ChunkQueue()
-    var finished = false
-    var writerError: HTTPError?
-    /// Set once the transfer ended; later writes throw it.
-    var transferError: HTTPError?
-    var loop: CurlEventLoop?
-    var transferID: UInt64 = 0
-    var claimed = false
-    var sendPaused = false
-    var resumeRequested = false
-    var writerWaiter: CheckedContinuation<Result<Void, HTTPError>, Never>?
-    var bytesSent = 0
-  }
-
-  private let state = Locked(State())
-
-  init(length: Int?, capacity: Int) {
-    self.length = length
-    self.capacity = capacity
-  }
-
-  // MARK: request side (client, before submitting)
-
-  /// Binds the body to one transfer. `false` if it was bound before: a streaming body is never replayed.
-  func claim(loop: CurlEventLoop, transferID: UInt64) -> Bool {
-    state.withLock { state in
-      guard !state.claimed else { return false }
-      state.claimed = true
-      state.loop = loop
-      state.transferID = transferID
-      return true
+    enum ReadResult {
+        case bytes(Int)
+        case pause
+        case endOfBody
+        case abort(HTTPError)
     }
-  }
 
-  // MARK: loop thread
-
-  func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
-    let (result, waiter) = state.withLock {
-      state -> (ReadResult, CheckedContinuation<Result<Void, HTTPError>, Never>?) in
-      if let error = state.writerError { return (.abort(error), nil) }
-      if state.queue.isEmpty {
-        if state.finished { return (.endOfBody, nil) }
-        state.sendPaused = true
-        return (.pause, nil)
-      }
-      let n = state.queue.copyOut(into: buffer)
-      state.bytesSent += n
-      var waiter: CheckedContinuation<Result<Void, HTTPError>, Never>?
-      if state.queue.byteCount < capacity {
-        waiter = state.writerWaiter
-        state.writerWaiter = nil
-      }
-      return (.bytes(n), waiter)
+    private struct State: Sendable {
+        var queue = ChunkQueue()
+        var finished = false
+        var writerError: HTTPError?
+        /// Set once the transfer ended; later writes throw it.
+        var transferError: HTTPError?
+        var loop: CurlEventLoop?
+        var transferID: UInt64 = 0
+        var claimed = false
+        var sendPaused = false
+        var resumeRequested = false
+        var writerWaiter: CheckedContinuation<Result<Void, HTTPError>, Never>?
+        var bytesSent = 0
     }
-    waiter?.resume(returning: .success(()))
-    return result
-  }
 
-  /// The loop is about to un-pause the sending side.
-  func resumeHandled() {
-    state.withLock { state in
-      state.sendPaused = false
-      state.resumeRequested = false
+    private let state = Locked(State())
+
+    init(length: Int?, capacity: Int) {
+        self.length = length
+        self.capacity = capacity
     }
-  }
 
-  /// The transfer ended: wake a waiting writer and make later writes fail.
-  func detach(_ error: HTTPError) {
-    let waiter = state.withLock { state -> CheckedContinuation<Result<Void, HTTPError>, Never>? in
-      if state.transferError == nil { state.transferError = error }
-      state.loop = nil
-      state.queue.removeAll()
-      defer { state.writerWaiter = nil }
-      return state.writerWaiter
-    }
-    waiter?.resume(returning: .failure(error))
-  }
+    // MARK: request side (client, before submitting)
 
-  // MARK: writer side
-
-  func write(_ bytes: [UInt8]) async throws(HTTPError) {
-    if Task.isCancelled { throw .cancelled("body writer cancelled") }
-    let (mustWait, wake) = try state.withLock {
-      (state) throws(HTTPError) -> (Bool, (CurlEventLoop, UInt64)?) in
-      if let error = state.transferError { throw error }
-      if state.finished || state.writerError != nil {
-        throw .invalidRequest("write after finish() or fail() on a request body")
-      }
-      state.queue.append(bytes)
-      return (state.queue.byteCount >= capacity, Self.takeWake(&state))
-    }
-    if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
-    guard mustWait else { return }
-    let result = await withTaskCancellationHandler {
-      await withCheckedContinuation {
-        (continuation: CheckedContinuation<Result<Void, HTTPError>, Never>) in
-        let immediate = state.withLock { state -> Result<Void, HTTPError>? in
-          if let error = state.transferError { return .failure(error) }
-          if state.queue.byteCount < capacity { return .success(()) }
-          if Task.isCancelled { return .failure(.cancelled("body writer cancelled")) }
-          state.writerWaiter = continuation
-          return nil
+    /// Binds the body to one transfer. `false` if it was bound before: a streaming body is never replayed.
+    func claim(loop: CurlEventLoop, transferID: UInt64) -> Bool {
+        state.withLock { state in
+            guard !state.claimed else { return false }
+            state.claimed = true
+            state.loop = loop
+            state.transferID = transferID
+            return true
         }
-        if let immediate { continuation.resume(returning: immediate) }
-      }
-    } onCancel: {
-      let waiter = state.withLock { state in
-        defer { state.writerWaiter = nil }
-        return state.writerWaiter
-      }
-      waiter?.resume(returning: .failure(.cancelled("body writer cancelled")))
     }
-    try result.get()
-  }
 
-  func finish() {
-    let wake = state.withLock { state -> (CurlEventLoop, UInt64)? in
-      state.finished = true
-      return Self.takeWake(&state)
+    // MARK: loop thread
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+        let (result, waiter) = state.withLock {
+            state -> (ReadResult, CheckedContinuation<Result<Void, HTTPError>, Never>?) in
+            if let error = state.writerError { return (.abort(error), nil) }
+            if state.queue.isEmpty {
+                if state.finished { return (.endOfBody, nil) }
+                state.sendPaused = true
+                return (.pause, nil)
+            }
+            let n = state.queue.copyOut(into: buffer)
+            state.bytesSent += n
+            var waiter: CheckedContinuation<Result<Void, HTTPError>, Never>?
+            if state.queue.byteCount < capacity {
+                waiter = state.writerWaiter
+                state.writerWaiter = nil
+            }
+            return (.bytes(n), waiter)
+        }
+        waiter?.resume(returning: .success(()))
+        return result
     }
-    if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
-  }
 
-  func fail(_ error: HTTPError) {
-    let wake = state.withLock { state -> (CurlEventLoop, UInt64)? in
-      if state.writerError == nil { state.writerError = error }
-      return Self.takeWake(&state)
+    /// The loop is about to un-pause the sending side.
+    func resumeHandled() {
+        state.withLock { state in
+            state.sendPaused = false
+            state.resumeRequested = false
+        }
     }
-    if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
-  }
 
-  /// If curl paused the upload waiting for data, returns where to send the un-pause (at most once per pause).
-  private static func takeWake(_ state: inout State) -> (CurlEventLoop, UInt64)? {
-    guard state.sendPaused, !state.resumeRequested, let loop = state.loop else { return nil }
-    state.resumeRequested = true
-    return (loop, state.transferID)
-  }
+    /// The transfer ended: wake a waiting writer and make later writes fail.
+    func detach(_ error: HTTPError) {
+        let waiter = state.withLock { state -> CheckedContinuation<Result<Void, HTTPError>, Never>? in
+            if state.transferError == nil { state.transferError = error }
+            state.loop = nil
+            state.queue.removeAll()
+            defer { state.writerWaiter = nil }
+            return state.writerWaiter
+        }
+        waiter?.resume(returning: .failure(error))
+    }
+
+    // MARK: writer side
+
+    func write(_ bytes: [UInt8]) async throws(HTTPError) {
+        if Task.isCancelled { throw .cancelled("body writer cancelled") }
+        let (mustWait, wake) = try state.withLock {
+            (state) throws(HTTPError) -> (Bool, (CurlEventLoop, UInt64)?) in
+            if let error = state.transferError { throw error }
+            if state.finished || state.writerError != nil {
+                throw .invalidRequest("write after finish() or fail() on a request body")
+            }
+            state.queue.append(bytes)
+            return (state.queue.byteCount >= capacity, Self.takeWake(&state))
+        }
+        if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
+        guard mustWait else { return }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<Void, HTTPError>, Never>) in
+                let immediate = state.withLock { state -> Result<Void, HTTPError>? in
+                    if let error = state.transferError { return .failure(error) }
+                    if state.queue.byteCount < capacity { return .success(()) }
+                    if Task.isCancelled { return .failure(.cancelled("body writer cancelled")) }
+                    state.writerWaiter = continuation
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.writerWaiter = nil }
+                return state.writerWaiter
+            }
+            waiter?.resume(returning: .failure(.cancelled("body writer cancelled")))
+        }
+        try result.get()
+    }
+
+    func finish() {
+        let wake = state.withLock { state -> (CurlEventLoop, UInt64)? in
+            state.finished = true
+            return Self.takeWake(&state)
+        }
+        if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
+    }
+
+    func fail(_ error: HTTPError) {
+        let wake = state.withLock { state -> (CurlEventLoop, UInt64)? in
+            if state.writerError == nil { state.writerError = error }
+            return Self.takeWake(&state)
+        }
+        if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
+    }
+
+    /// If curl paused the upload waiting for data, returns where to send the un-pause (at most once per pause).
+    private static func takeWake(_ state: inout State) -> (CurlEventLoop, UInt64)? {
+        guard state.sendPaused, !state.resumeRequested, let loop = state.loop else { return nil }
+        state.resumeRequested = true
+        return (loop, state.transferID)
+    }
 }

@@ -5,71 +5,71 @@
 /// spawns one to pull from a sequence) and lets the upload outlive `stream(_:)` returning — PutMedia sends
 /// fragments while it reads acknowledgements from the same exchange.
 public struct HTTPRequestBody: Sendable {
-  enum Storage: Sendable {
-    case none
-    case bytes([UInt8])
-    case stream(UploadChannel)
-  }
-
-  let storage: Storage
-
-  public static let none = HTTPRequestBody(storage: .none)
-
-  public static func bytes(_ bytes: [UInt8]) -> HTTPRequestBody {
-    HTTPRequestBody(storage: .bytes(bytes))
-  }
-
-  public static func string(_ text: String) -> HTTPRequestBody { .bytes(Array(text.utf8)) }
-
-  /// A body produced while the request runs. With `length == nil` it is sent with chunked transfer encoding.
-  /// `bufferCapacity` bounds what the writer may queue ahead of the network: beyond it `write` suspends.
-  /// The body can be sent once; a second attempt fails with ``HTTPError/Code/bodyNotReplayable``.
-  public static func makeStream(
-    length: Int? = nil, bufferCapacity: Int = 1 << 20
-  ) -> (body: HTTPRequestBody, writer: HTTPBodyWriter) {
-    let channel = UploadChannel(length: length, capacity: max(1, bufferCapacity))
-    return (HTTPRequestBody(storage: .stream(channel)), HTTPBodyWriter(channel: channel))
-  }
-
-  /// Whether sending this body again sends the same bytes (false for streams).
-  public var isReplayable: Bool {
-    if case .stream = storage { return false }
-    return true
-  }
-
-  /// Byte count if known before sending.
-  public var knownLength: Int? {
-    switch storage {
-    case .none: return 0
-    case .bytes(let bytes): return bytes.count
-    case .stream(let channel): return channel.length
+    enum Storage: Sendable {
+        case none
+        case bytes([UInt8])
+        case stream(UploadChannel)
     }
-  }
 
-  var isEmptyBody: Bool {
-    if case .none = storage { return true }
-    return false
-  }
+    let storage: Storage
+
+    public static let none = HTTPRequestBody(storage: .none)
+
+    public static func bytes(_ bytes: [UInt8]) -> HTTPRequestBody {
+        HTTPRequestBody(storage: .bytes(bytes))
+    }
+
+    public static func string(_ text: String) -> HTTPRequestBody { .bytes(Array(text.utf8)) }
+
+    /// A body produced while the request runs. With `length == nil` it is sent with chunked transfer encoding.
+    /// `bufferCapacity` bounds what the writer may queue ahead of the network: beyond it `write` suspends.
+    /// The body can be sent once; a second attempt fails with ``HTTPError/Code/bodyNotReplayable``.
+    public static func makeStream(
+        length: Int? = nil, bufferCapacity: Int = 1 << 20
+    ) -> (body: HTTPRequestBody, writer: HTTPBodyWriter) {
+        let channel = UploadChannel(length: length, capacity: max(1, bufferCapacity))
+        return (HTTPRequestBody(storage: .stream(channel)), HTTPBodyWriter(channel: channel))
+    }
+
+    /// Whether sending this body again sends the same bytes (false for streams).
+    public var isReplayable: Bool {
+        if case .stream = storage { return false }
+        return true
+    }
+
+    /// Byte count if known before sending.
+    public var knownLength: Int? {
+        switch storage {
+        case .none: return 0
+        case .bytes(let bytes): return bytes.count
+        case .stream(let channel): return channel.length
+        }
+    }
+
+    var isEmptyBody: Bool {
+        if case .none = storage { return true }
+        return false
+    }
 }
 
 /// Feeds a streaming request body. `write` suspends while the upload buffer is full (back-pressure from the
 /// network); ``finish()`` ends the body; ``fail(_:)`` aborts the request. Use from one task at a time.
 public struct HTTPBodyWriter: Sendable {
-  let channel: UploadChannel
+    let channel: UploadChannel
 
-  /// Queues `bytes` for sending, suspending until the buffer has room. Throws if the request already ended
-  /// (the error it ended with) or the calling task is cancelled.
-  public func write(_ bytes: [UInt8]) async throws(HTTPError) {
-    try await channel.write(bytes)
-  }
+    /// Queues `bytes` for sending, suspending until the buffer has room. Throws if the request already ended
+    /// (the error it ended with) or the calling task is cancelled.
+    public func write(_ bytes: [UInt8]) async throws(HTTPError) {
+        try await channel.write(bytes)
+    }
 
-  /// Ends the body after everything written so far.
-  public func finish() {
-    channel.finish()
-  }
+    /// Ends the body after everything written so far.
+    public func finish() {
+        channel.finish()
+    }
 
-  /// Aborts the upload: the request fails (curl sees a read abort) instead of sending a truncated body.
-  public func fail(_ message: String = "request body aborted by its writer") {
-    channel.fail(HTTPError(code: .cancelled, message: message))
-  }
+    /// Aborts the upload: the request fails (curl sees a read abort) instead of sending a truncated body.
+    public func fail(_ message: String = "request body aborted by its writer") {
+        channel.fail(HTTPError(code: .cancelled, message: message))
+    }
 }
