@@ -1,0 +1,106 @@
+/// Request and response bodies of the media and archived-media planes (botocore's `kinesis-video-media` and
+/// `kinesis-video-archived-media` models).
+
+struct GetMediaInput: Decodable, Sendable {
+    struct StartSelector: Decodable, Sendable {
+        var startSelectorType: String
+        var afterFragmentNumber: String?
+        var startTimestamp: EpochSeconds?
+        var continuationToken: String?
+
+        enum CodingKeys: String, CodingKey {
+            case startSelectorType = "StartSelectorType"
+            case afterFragmentNumber = "AfterFragmentNumber"
+            case startTimestamp = "StartTimestamp"
+            case continuationToken = "ContinuationToken"
+        }
+    }
+    var streamName: String?
+    var streamARN: String?
+    var startSelector: StartSelector
+
+    enum CodingKeys: String, CodingKey {
+        case streamName = "StreamName"
+        case streamARN = "StreamARN"
+        case startSelector = "StartSelector"
+    }
+}
+
+struct ListFragmentsInput: Decodable, Sendable {
+    struct FragmentSelector: Decodable, Sendable {
+        struct TimestampRange: Decodable, Sendable {
+            var startTimestamp: EpochSeconds
+            var endTimestamp: EpochSeconds
+
+            enum CodingKeys: String, CodingKey {
+                case startTimestamp = "StartTimestamp"
+                case endTimestamp = "EndTimestamp"
+            }
+        }
+        var fragmentSelectorType: String
+        var timestampRange: TimestampRange
+
+        enum CodingKeys: String, CodingKey {
+            case fragmentSelectorType = "FragmentSelectorType"
+            case timestampRange = "TimestampRange"
+        }
+    }
+    var streamName: String?
+    var streamARN: String?
+    var maxResults: Int?
+    var nextToken: String?
+    var fragmentSelector: FragmentSelector?
+
+    enum CodingKeys: String, CodingKey {
+        case streamName = "StreamName"
+        case streamARN = "StreamARN"
+        case maxResults = "MaxResults"
+        case nextToken = "NextToken"
+        case fragmentSelector = "FragmentSelector"
+    }
+}
+
+struct ListFragmentsOutput: Encodable, Sendable {
+    struct Fragment: Encodable, Sendable {
+        var fragmentNumber: String
+        var fragmentSizeInBytes: Int
+        var producerTimestamp: Double
+        var serverTimestamp: Double
+        var fragmentLengthInMilliseconds: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case fragmentNumber = "FragmentNumber"
+            case fragmentSizeInBytes = "FragmentSizeInBytes"
+            case producerTimestamp = "ProducerTimestamp"
+            case serverTimestamp = "ServerTimestamp"
+            case fragmentLengthInMilliseconds = "FragmentLengthInMilliseconds"
+        }
+
+        init(_ record: FragmentRecord) {
+            fragmentNumber = record.number
+            fragmentSizeInBytes = record.fileSize
+            producerTimestamp = KVSTime.jsonSeconds(millis: record.producerMillis)
+            serverTimestamp = KVSTime.jsonSeconds(millis: record.serverMillis)
+            fragmentLengthInMilliseconds = record.durationMillis
+        }
+    }
+    var fragments: [Fragment]
+    var nextToken: String?
+
+    enum CodingKeys: String, CodingKey {
+        case fragments = "Fragments"
+        case nextToken = "NextToken"
+    }
+}
+
+struct GetMediaForFragmentListInput: Decodable, Sendable {
+    var streamName: String?
+    var streamARN: String?
+    var fragments: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case streamName = "StreamName"
+        case streamARN = "StreamARN"
+        case fragments = "Fragments"
+    }
+}
