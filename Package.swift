@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Thin C shims: one per C library, each with one header of `static inline` wrappers.
@@ -59,6 +60,14 @@ let package = Package(
             name: "KVSLocal",
             dependencies: [
                 "KVSMatroska", "AWSSigV4", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // The host engine: configuration, discovery, leases, the per-stream pipeline, inference, publishing.
+        .target(
+            name: "KITEngine",
+            dependencies: [
+                "KVSMatroska", "KITMedia", "AWSClients", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
