@@ -1,0 +1,29 @@
+import AWSSigV4
+import Foundation
+import HTTPTransport
+import Testing
+
+@testable import AWSClients
+
+/// Round trips against moto (DynamoDB, Kinesis, S3, CloudWatch): one server for the whole suite, started on first
+/// use and stopped by PID when the suite ends; every test uses its own table, stream, bucket or namespace.
+@Suite("moto integration", .motoServer)
+struct MotoIntegrationTests {}
+
+enum Moto {
+    static let credentials = StaticCredentialProvider(
+        Credentials(accessKeyId: "testing", secretAccessKey: "testing", sessionToken: "testing"))
+
+    static func client(_ service: AWSService, transport: any HTTPExecuting) async throws -> AWSClient {
+        AWSClient(
+            service: service, region: "us-east-1",
+            endpoint: try AWSEndpoint(url: try await MotoServer.shared.endpoint()),
+            credentialProvider: credentials, transport: transport,
+            configuration: AWSClient.Configuration(timeout: .seconds(120)))
+    }
+
+    /// A name unique to this test run and call site.
+    static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
