@@ -1,6 +1,7 @@
 import AWSSigV4
 import Foundation
 import HTTPTransport
+import Logging
 import Testing
 
 @testable import AWSClients
@@ -122,6 +123,22 @@ struct RetryTests {
         _ = try await client.send(Self.post(idempotent: false))
         #expect(base.calls == 2)
         #expect(transport.requests[1].headers["Authorization"]?.contains("Credential=AKID2/") == true)
+    }
+
+    @Test("Secrets never reach logs or errors, even across retries and credential failures")
+    func noSecretsInLogs() async throws {
+        let handler = RecordingLogHandler()
+        let transport = FakeTransport([Self.throttled, Self.serverError])
+        var client = try testClient(.kinesisVideo, transport: transport, credentials: CountingCredentialProvider())
+        client.logger = Logger(label: "test") { _ in handler }
+        let error = await #expect(throws: AWSError.self) { try await client.send(Self.post(idempotent: true)) }
+        #expect(handler.records.count >= 2, "retries are logged")
+        let texts = handler.records + [String(describing: error), String(reflecting: error)]
+        for text in texts {
+            #expect(!text.contains("secret-"), "\(text)")
+            #expect(!text.contains("token-"), "\(text)")
+            #expect(!text.contains("Signature="), "\(text)")
+        }
     }
 
     @Test("Credential failures surface as .credentials without touching the network")

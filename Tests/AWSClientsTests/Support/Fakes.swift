@@ -2,6 +2,7 @@ import AWSClients
 import AWSSigV4
 import Foundation
 import HTTPTransport
+import Logging
 
 /// An in-memory ``HTTPExecuting``: answers each request with the next scripted outcome (the last repeats) and
 /// records what it was sent.
@@ -98,4 +99,25 @@ func testClient(
 
 extension String {
     var bytes: [UInt8] { Array(utf8) }
+}
+
+/// Keeps every log record (level, message, metadata rendered as text) for assertions.
+final class RecordingLogHandler: LogHandler, @unchecked Sendable {
+    // @unchecked: `lines` is guarded by `lock`; the LogHandler properties are set before use.
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var records: [String] { lock.withLock { lines } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        lock.withLock { lines.append("\(event.level) \(event.message) \(merged)") }
+    }
 }

@@ -54,7 +54,15 @@ public enum AttributeValue: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case s = "S", n = "N", b = "B", bool = "BOOL", null = "NULL", m = "M", l = "L", ss = "SS", ns = "NS"
+        case s = "S"
+        case n = "N"
+        case b = "B"
+        case bool = "BOOL"
+        case null = "NULL"
+        case m = "M"
+        case l = "L"
+        case ss = "SS"
+        case ns = "NS"
         case bs = "BS"
     }
 

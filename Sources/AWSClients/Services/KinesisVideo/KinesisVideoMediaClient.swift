@@ -133,11 +133,19 @@ public struct PutMediaAckStream: AsyncSequence, Sendable {
         public mutating func next() async throws(AWSError) -> PutMediaAck? {
             while pending.isEmpty {
                 guard !finished else { return nil }
-                if body == nil {
-                    let response = try await stream.client.stream(stream.request, deadline: stream.deadline)
-                    body = response.body.makeAsyncIterator()
+                let chunk: [UInt8]?
+                do throws(AWSError) {
+                    if body == nil {
+                        let response = try await stream.client.stream(stream.request, deadline: stream.deadline)
+                        body = response.body.makeAsyncIterator()
+                    }
+                    chunk = try await body?.next()
+                } catch {
+                    // The body stream is spent: a second attempt could only fail with `bodyNotReplayable`.
+                    finished = true
+                    throw error
                 }
-                guard let chunk = try await body?.next() else {
+                guard let chunk else {
                     finished = true
                     if parser.hasPartialAck {
                         throw AWSError(

@@ -42,9 +42,11 @@ public struct InvokeEndpointInput: Sendable, Hashable {
     }
 }
 
-public struct InvokeEndpointOutput: Sendable, Hashable {
+public struct InvokeEndpointOutput: Sendable, Equatable {
     /// The model's response, byte for byte.
     public var body: [UInt8]
+    /// Every response header, as received.
+    public var headers: HTTPHeaders
     public var contentType: String?
     public var invokedProductionVariant: String?
     public var customAttributes: String?
@@ -52,6 +54,7 @@ public struct InvokeEndpointOutput: Sendable, Hashable {
 
     init(_ response: AWSResponse) {
         body = response.body
+        headers = response.headers
         contentType = response.headers["Content-Type"]
         invokedProductionVariant = response.headers["x-Amzn-Invoked-Production-Variant"]
         customAttributes = response.headers["X-Amzn-SageMaker-Custom-Attributes"]
