@@ -1,0 +1,270 @@
+import Foundation
+import KVSLocal
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Where the package, the Python venv and the tools are, found from this file's path.
+enum TestPaths {
+    /// `<root>/Tests/KVSLocalTests/Support/TestSupport.swift` → `<root>`.
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// `$KIT_VENV`, else `<root>/.venv` (botocore 1.43.11, boto3).
+    static var python: URL {
+        let venv =
+            ProcessInfo.processInfo.environment["KIT_VENV"].map { URL(fileURLWithPath: $0) }
+            ?? packageRoot.appendingPathComponent(".venv", isDirectory: true)
+        return venv.appendingPathComponent("bin/python")
+    }
+
+    static let captures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/kvs-getmedia")
+
+    static func tool(_ name: String) -> URL? {
+        for directory in ["/usr/bin", "/usr/local/bin", "/bin"] {
+            let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    static var haveMediaTools: Bool { tool("ffmpeg") != nil && tool("mkvinfo") != nil }
+    static var havePython: Bool { FileManager.default.isExecutableFile(atPath: python.path) }
+}
+
+/// A scratch directory removed when the closure ends.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("kvslocal-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try await body(url)
+}
+
+/// Runs a server in-process on 127.0.0.1, port 0, for the duration of `body`; the server's task is cancelled (and
+/// awaited) when `body` ends, whatever way it ends.
+func withServer<T: Sendable>(
+    dataDirectory: URL, configure: (inout KVSLocalServer.Configuration) -> Void = { _ in },
+    _ body: @Sendable (KVSLocalServer, String) async throws -> T
+) async throws -> T {
+    var configuration = KVSLocalServer.Configuration(dataDirectory: dataDirectory.path)
+    configuration.limits.getMediaIdleTimeout = .seconds(1)
+    configuration.syncWrites = false
+    configure(&configuration)
+    let server = KVSLocalServer(configuration: configuration)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await server.run()
+            return nil
+        }
+        do {
+            let url = try await server.listeningURL()
+            let result = try await body(server, url)
+            group.cancelAll()
+            while (try? await group.next()) != nil {}
+            return result
+        } catch {
+            group.cancelAll()
+            while (try? await group.next()) != nil {}
+            throw error
+        }
+    }
+}
+
+/// Runs a helper process to completion without blocking a cooperative thread: pipes are drained on their own
+/// threads, the exit is awaited through the termination handler, and a process that outlives `timeout` is killed
+/// (SIGTERM, then SIGKILL, to its process group, so its own children die with it).
+enum Subprocess {
+    struct Output: Sendable {
+        var status: Int32
+        var stdout: Data
+        var stderr: Data
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    }
+
+    static func run(
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Duration = .seconds(120)
+    ) async throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+        try process.run()
+        let pid = process.processIdentifier
+        // Its own process group, so a timeout kills everything it started.
+        _ = setpgid(pid, pid)
+        async let out = readAll(stdout.fileHandleForReading)
+        async let err = readAll(stderr.fileHandleForReading)
+        let status: Int32? = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                var iterator = exited.stream.makeAsyncIterator()
+                return await iterator.next()
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if status == nil {
+            kill(-pid, SIGTERM)
+            kill(pid, SIGTERM)
+            try? await Task.sleep(for: .milliseconds(500))
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
+        let output = Output(status: status ?? -1, stdout: await out, stderr: await err)
+        if status == nil {
+            throw TestFailure(
+                "\(executable.lastPathComponent) timed out after \(timeout); stderr: \(output.stderrText.suffix(2000))")
+        }
+        return output
+    }
+
+    private static func readAll(_ handle: FileHandle) async -> Data {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        }
+    }
+}
+
+/// The Python tool (boto3 and the raw PutMedia producer).
+enum KVSTool {
+    static func run(_ command: String, spec: [String: Any], directory: URL, timeout: Duration = .seconds(120))
+        async throws -> Any
+    {
+        let script = directory.appendingPathComponent("kvs_tool.py")
+        if !FileManager.default.fileExists(atPath: script.path) {
+            try Data(KVSToolScript.source.utf8).write(to: script)
+        }
+        let specURL = directory.appendingPathComponent("spec-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: spec).write(to: specURL)
+        let output = try await Subprocess.run(
+            TestPaths.python, [script.path, command, specURL.path],
+            environment: [
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            ],
+            timeout: timeout)
+        guard output.status == 0 else {
+            throw TestFailure("kvs_tool.py \(command) exited \(output.status): \(output.stderrText.suffix(3000))")
+        }
+        guard let lastLine = output.stdoutText.split(separator: "\n").last,
+            let json = try? JSONSerialization.jsonObject(with: Data(lastLine.utf8))
+        else {
+            throw TestFailure("kvs_tool.py \(command) printed no JSON: \(output.stdoutText.suffix(2000))")
+        }
+        return json
+    }
+
+    /// Runs boto3 steps; each result is `["ok": true, "result": ...]` or `["ok": false, "code": ..., ...]`.
+    static func steps(endpoint: String, _ steps: [[String: Any]], directory: URL, region: String = "us-east-1")
+        async throws -> [[String: Any]]
+    {
+        let json = try await run(
+            "steps", spec: ["endpoint": endpoint, "region": region, "steps": steps], directory: directory)
+        guard let results = json as? [[String: Any]], results.count == steps.count else {
+            throw TestFailure("unexpected steps output: \(json)")
+        }
+        return results
+    }
+
+    /// Sends a Matroska file through PutMedia; returns the acks (each with `_sent`: body bytes sent when it
+    /// arrived).
+    static func put(
+        endpoint: String, stream: String, file: URL, directory: URL, start: Double = 1_700_000_000.0,
+        chunk: Int = 65_536, pace: Double = 0, extra: [String: Any] = [:]
+    ) async throws -> [String: Any] {
+        var spec: [String: Any] = [
+            "endpoint": endpoint, "stream": stream, "file": file.path, "start": start, "chunk": chunk, "pace": pace,
+        ]
+        spec.merge(extra) { _, new in new }
+        guard let result = try await run("put", spec: spec, directory: directory) as? [String: Any] else {
+            throw TestFailure("put printed no object")
+        }
+        return result
+    }
+}
+
+extension [String: Any] {
+    func result(_ key: String) -> Any? { (self["result"] as? [String: Any])?[key] }
+    var ok: Bool { self["ok"] as? Bool ?? false }
+    var code: String? { self["code"] as? String }
+}
+
+/// Test media made by ffmpeg, and the independent tools that check what the server returns.
+enum MediaTools {
+    /// H.264 320x240 at 25 fps, one GOP (and one Cluster) per second.
+    static func makeTestVideo(at url: URL, seconds: Int = 6, size: String = "320x240") async throws {
+        guard let ffmpeg = TestPaths.tool("ffmpeg") else { throw TestFailure("ffmpeg is not installed") }
+        let output = try await Subprocess.run(
+            ffmpeg,
+            [
+                "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=25", "-t",
+                "\(seconds)", "-c:v", "libx264", "-g", "25", "-keyint_min", "25", "-sc_threshold", "0", "-f",
+                "matroska",
+                "-cluster_time_limit", "100000", "-cluster_size_limit", "10000000", url.path,
+            ], timeout: .seconds(120))
+        guard output.status == 0 else { throw TestFailure("ffmpeg failed: \(output.stderrText)") }
+    }
+
+    /// `ffmpeg -i X -map 0:v -c copy -f framemd5 -`, frame lines only (the header lines name the input).
+    static func frameMD5(_ url: URL) async throws -> [String] {
+        guard let ffmpeg = TestPaths.tool("ffmpeg") else { throw TestFailure("ffmpeg is not installed") }
+        let output = try await Subprocess.run(
+            ffmpeg,
+            ["-nostdin", "-loglevel", "error", "-i", url.path, "-map", "0:v", "-c", "copy", "-f", "framemd5", "-"],
+            timeout: .seconds(120))
+        guard output.status == 0 else { throw TestFailure("ffmpeg framemd5 failed: \(output.stderrText)") }
+        return output.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
+    }
+
+    /// The level-1 elements and tags mkvinfo sees, in order: `Tags`, `Cluster`, `Segment information`, … and for
+    /// each SimpleTag `name=value`.
+    struct MkvinfoView {
+        var topLevel: [String] = []
+        var tags: [(name: String, value: String)] = []
+        var clusters: Int { topLevel.filter { $0 == "Cluster" }.count }
+        func values(_ name: String) -> [String] { tags.filter { $0.name == name }.map(\.value) }
+    }
+
+    static func mkvinfo(_ url: URL) async throws -> MkvinfoView {
+        guard let mkvinfo = TestPaths.tool("mkvinfo") else { throw TestFailure("mkvinfo is not installed") }
+        let output = try await Subprocess.run(mkvinfo, ["-v", "-v", url.path], timeout: .seconds(60))
+        var view = MkvinfoView()
+        var pendingName: String?
+        for line in output.stdoutText.split(separator: "\n") {
+            if line.hasPrefix("|+ ") {
+                let name = line.dropFirst(3).prefix { $0 != ":" }
+                view.topLevel.append(String(name.split(separator: " at ").first ?? name[...]))
+            }
+            if let range = line.range(of: "+ Name: ") {
+                pendingName = String(line[range.upperBound...])
+            } else if let range = line.range(of: "+ String: "), let name = pendingName {
+                view.tags.append((name, String(line[range.upperBound...])))
+                pendingName = nil
+            }
+        }
+        return view
+    }
+}
