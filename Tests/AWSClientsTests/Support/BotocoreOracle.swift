@@ -14,6 +14,7 @@ enum BotocoreOracle {
         var endpoint: String = "http://127.0.0.1:9"
         var protocolOverride: String?
         var addressing: String = "path"
+        var region: String = "us-east-1"
     }
 
     /// What botocore would send.
@@ -70,7 +71,7 @@ enum BotocoreOracle {
                 continue
             captured = []
             config = Config(s3={'addressing_style': call['addressing']}, retries={'max_attempts': 1})
-            client = session.create_client(call['service'], region_name='us-east-1', endpoint_url=call['endpoint'],
+            client = session.create_client(call['service'], region_name=call['region'], endpoint_url=call['endpoint'],
                                            aws_access_key_id='AKIDEXAMPLE', aws_secret_access_key='secret',
                                            config=config)
             def hook(request, **kw):

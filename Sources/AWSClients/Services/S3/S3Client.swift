@@ -27,16 +27,15 @@ public struct S3Client: Sendable {
     /// Creates a bucket in the client's region (`CreateBucketConfiguration` outside `us-east-1`).
     public func createBucket(_ bucket: String, deadline: ContinuousClock.Instant? = nil) async throws(AWSError) {
         var body: [UInt8] = []
-        var headers: HTTPHeaders = [:]
         if client.region != "us-east-1" {
+            // Byte for byte what botocore sends (no Content-Type, as there).
             body = Array(
                 ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                     + "<LocationConstraint>\(AWSXML.escape(client.region))</LocationConstraint>"
                     + "</CreateBucketConfiguration>").utf8)
-            headers.add(name: "Content-Type", value: "application/xml")
         }
         _ = try await client.send(
-            request("S3.CreateBucket", .put, bucket: bucket, key: nil, headers: headers, body: body, idempotent: false),
+            request("S3.CreateBucket", .put, bucket: bucket, key: nil, body: body, idempotent: false),
             deadline: deadline)
     }
 
