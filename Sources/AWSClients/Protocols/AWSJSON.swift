@@ -48,6 +48,3 @@ public struct AWSEmptyOutput: Decodable, Sendable {
     public init() {}
     public init(from decoder: any Decoder) throws {}
 }
-
-/// An operation without input members (sent as `{}`).
-struct AWSEmptyInput: Encodable {}
