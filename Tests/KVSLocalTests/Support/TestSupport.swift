@@ -239,13 +239,25 @@ enum MediaTools {
         return output.stdoutText.split(separator: "\n").filter { !$0.hasPrefix("#") }.map(String.init)
     }
 
-    /// The level-1 elements and tags mkvinfo sees, in order: `Tags`, `Cluster`, `Segment information`, … and for
-    /// each SimpleTag `name=value`.
+    /// What mkvinfo sees: the level-1 elements in order (`Tags`, `Cluster`, `Segment information`, …), each with the
+    /// SimpleTags inside it as `(name, value)`.
     struct MkvinfoView {
-        var topLevel: [String] = []
-        var tags: [(name: String, value: String)] = []
-        var clusters: Int { topLevel.filter { $0 == "Cluster" }.count }
+        struct Element {
+            var name: String
+            var tags: [(name: String, value: String)] = []
+            var tagNames: [String] { tags.map(\.name) }
+        }
+        var elements: [Element] = []
+        var tags: [(name: String, value: String)] { elements.flatMap(\.tags) }
+        var clusters: Int { elements.filter { $0.name == "Cluster" }.count }
         func values(_ name: String) -> [String] { tags.filter { $0.name == name }.map(\.value) }
+
+        /// For every Cluster: the tag names of the Tags element right before it and right after it.
+        var aroundClusters: [(before: [String], after: [String])] {
+            elements.indices.filter { elements[$0].name == "Cluster" }.map { i in
+                (i > 0 ? elements[i - 1].tagNames : [], i + 1 < elements.count ? elements[i + 1].tagNames : [])
+            }
+        }
     }
 
     static func mkvinfo(_ url: URL) async throws -> MkvinfoView {
@@ -255,16 +267,25 @@ enum MediaTools {
         var pendingName: String?
         for line in output.stdoutText.split(separator: "\n") {
             if line.hasPrefix("|+ ") {
-                let name = line.dropFirst(3).prefix { $0 != ":" }
-                view.topLevel.append(String(name.split(separator: " at ").first ?? name[...]))
+                let name = stripPosition(String(line.dropFirst(3))).prefix { $0 != ":" }
+                view.elements.append(.init(name: String(name)))
             }
             if let range = line.range(of: "+ Name: ") {
-                pendingName = String(line[range.upperBound...])
-            } else if let range = line.range(of: "+ String: "), let name = pendingName {
-                view.tags.append((name, String(line[range.upperBound...])))
+                pendingName = stripPosition(String(line[range.upperBound...]))
+            } else if let range = line.range(of: "+ String: "), let name = pendingName, !view.elements.isEmpty {
+                view.elements[view.elements.count - 1].tags.append(
+                    (name, stripPosition(String(line[range.upperBound...]))))
                 pendingName = nil
             }
         }
         return view
+    }
+
+    /// `-v -v` appends ` at <offset>` to every line.
+    private static func stripPosition(_ text: String) -> String {
+        guard let range = text.range(of: " at ", options: .backwards),
+            text[range.upperBound...].allSatisfy(\.isNumber), range.upperBound < text.endIndex
+        else { return text }
+        return String(text[..<range.lowerBound])
     }
 }
