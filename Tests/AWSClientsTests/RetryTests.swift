@@ -125,7 +125,7 @@ struct RetryTests {
         #expect(transport.requests[1].headers["Authorization"]?.contains("Credential=AKID2/") == true)
     }
 
-    @Test("Secrets never reach logs or errors, even across retries and credential failures")
+    @Test("Secrets never reach logs or errors, even across retries")
     func noSecretsInLogs() async throws {
         let handler = RecordingLogHandler()
         let transport = FakeTransport([Self.throttled, Self.serverError])
