@@ -100,7 +100,10 @@ let package = Package(
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
-        .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients"], swiftSettings: strict),
+        .testTarget(
+            name: "AWSClientsTests",
+            dependencies: ["AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(
             name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
