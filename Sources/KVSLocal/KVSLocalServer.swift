@@ -96,6 +96,31 @@ public final class KVSLocalServer: Service, Sendable {
             unretainedLifetime: configuration.unretainedFragmentLifetime)
     }
 
+    /// What one stream holds and serves right now.
+    public struct StreamStatistics: Sendable, Equatable {
+        public var region: String
+        public var name: String
+        public var fragments: Int
+        public var openGetMediaSessions: Int
+        public var openPutMediaSessions: Int
+    }
+
+    /// Every stream with its fragment count and open media sessions (for status pages and tests).
+    public func statistics() async throws(KVSLocalError) -> [StreamStatistics] {
+        guard case .running(_, let registry) = state.withLock({ $0 }) else {
+            throw KVSLocalError(.notRunning, "the server is not running")
+        }
+        var out: [StreamStatistics] = []
+        for store in await registry.stores(region: nil) {
+            let sessions = store.gate.openSessions
+            out.append(
+                StreamStatistics(
+                    region: store.key.region, name: store.key.name, fragments: await store.count,
+                    openGetMediaSessions: sessions.getMedia, openPutMediaSessions: sessions.putMedia))
+        }
+        return out
+    }
+
     // MARK: Running
 
     private func finish(_ error: KVSLocalError) {

@@ -190,7 +190,7 @@ struct PutMediaIngest {
             await emit(ack(.error, .invalidProducerTimestamp))
             return
         }
-        if let last = lastProducerMillis, producerMillis < last {
+        if let last = lastProducerMillis, producerMillis <= last {
             await emit(ack(.error, .fragmentTimecodeLesserThanPrevious))
             return
         }

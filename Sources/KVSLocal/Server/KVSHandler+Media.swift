@@ -30,15 +30,15 @@ extension KVSHandler {
             status: .ok, headers: headers,
             body: ResponseBody { writer in
                 defer { lease.release() }
+                // A client that goes away is noticed at the next write (or when the idle wait ends): Hummingbird's
+                // inbound-close helper cannot be used once the JSON body has been read, which the status line
+                // depends on.
                 do {
-                    // Ends the session when the client closes its side, and on graceful shutdown.
-                    try await request.body.consumeWithCancellationOnInboundClose { _ in
-                        try await withGracefulShutdownHandler {
-                            try await session.run(writer: &writer)
-                        } onGracefulShutdown: {
-                            stop.set()
-                            store.signal.notify()
-                        }
+                    try await withGracefulShutdownHandler {
+                        try await session.run(writer: &writer)
+                    } onGracefulShutdown: {
+                        stop.set()
+                        store.signal.notify()
                     }
                 } catch is CancellationError {
                     return

@@ -63,7 +63,7 @@ actor StreamRegistry {
             guard let key = StreamMetadata.parseARN(arn) else {
                 throw KVSError(.invalidArgument, "StreamARN is not a Kinesis Video stream ARN: \(arn)")
             }
-            guard let store = streams[key] else { throw KVSError.streamNotFound(arn) }
+            guard let store = streams[key], store.arn == arn else { throw KVSError.streamNotFound(arn) }
             if let name, name != key.name {
                 throw KVSError(.invalidArgument, "StreamName and StreamARN name different streams")
             }

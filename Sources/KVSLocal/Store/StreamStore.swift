@@ -10,6 +10,8 @@ import Foundation
 /// file and files without an index line (a crash between the two writes: never acknowledged) are dropped.
 actor StreamStore {
     nonisolated let key: StreamKey
+    /// Fixed at creation (the creation time is part of it).
+    nonisolated let arn: String
     nonisolated let directory: String
     /// Notified on every new fragment, on deletion and on shutdown: what live GetMedia sessions wait on.
     nonisolated let signal = AsyncSignal()
@@ -29,6 +31,7 @@ actor StreamStore {
         key: StreamKey, directory: String, metadata: StreamMetadata, fragments: [FragmentRecord], syncWrites: Bool
     ) {
         self.key = key
+        arn = metadata.arn
         self.directory = directory
         self.metadata = metadata
         self.fragments = fragments

@@ -39,7 +39,45 @@ enum KVSToolScript {
                           connect_timeout=5, max_pool_connections=100)
 
 
+        def raw_request(spec, step):
+            """A hand-made HTTP request (unsigned, badly signed, odd paths): status, headers and body as sent back."""
+            import http.client
+            url = urlparse(step.get("endpoint", spec["endpoint"]))
+            raw = step["raw"]
+            body = raw.get("body", "").encode()
+            headers = dict(raw.get("headers", {}))
+            if raw.get("sign"):
+                request = AWSRequest(method=raw.get("method", "POST"), url=spec["endpoint"] + raw["path"], headers=headers,
+                                     data=body)
+                SigV4Auth(Credentials(KEY, SECRET), raw.get("service", "kinesisvideo"),
+                          raw.get("region", "us-east-1")).add_auth(request)
+                headers = dict(request.headers.items())
+            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+            connection.request(raw.get("method", "POST"), raw["path"], body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            connection.close()
+            return {"ok": True, "result": {"status": response.status,
+                                           "headers": {k.lower(): v for k, v in response.getheaders()},
+                                           "body": data.decode("latin1")}}
+
+
         def run_step(clients, spec, step, state):
+            if "raw" in step:
+                return raw_request(spec, step)
+            if "parallel" in step:
+                # The sub-steps at once, each on its own thread and client (a burst against a rate limit).
+                results = [None] * len(step["parallel"])
+
+                def one(i, sub):
+                    results[i] = run_step({}, spec, sub, state)
+
+                threads = [threading.Thread(target=one, args=(i, sub)) for i, sub in enumerate(step["parallel"])]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(60)
+                return {"ok": True, "result": {"results": results}}
             service = step.get("client", "kinesisvideo")
             endpoint = step.get("endpoint", spec["endpoint"])
             if endpoint == "$data":
@@ -49,14 +87,30 @@ enum KVSToolScript {
                 clients[key] = session(key[2]).client(service, endpoint_url=endpoint, config=config(spec))
             client = clients[key]
             op, args = step["op"], step.get("args", {})
+            if step.get("sleep"):
+                time.sleep(step["sleep"])
+            started = time.monotonic()
             try:
                 if step.get("paginate"):
                     pages = list(client.get_paginator(op).paginate(**args))
                     return {"ok": True, "result": {"pages": [jsonable(p) for p in pages]}}
                 response = getattr(client, op)(**args)
                 result = jsonable(response)
-                if "Payload" in response:
-                    data = response["Payload"].read()
+                result["elapsed"] = time.monotonic() - started
+                if "Payload" in response and step.get("hold"):
+                    state.setdefault("held", []).append(response)  # the connection stays open, unread
+                elif "Payload" in response and step.get("close"):
+                    response["Payload"].close()
+                elif "Payload" in response:
+                    data = b""
+                    try:
+                        while True:
+                            part = response["Payload"].read(65536)
+                            if not part:
+                                break
+                            data += part
+                    except Exception as e:  # noqa: BLE001 - a dropped connection: report what arrived
+                        result["PayloadError"] = type(e).__name__
                     if step.get("save"):
                         with open(step["save"], "wb") as f:
                             f.write(data)
@@ -69,9 +123,10 @@ enum KVSToolScript {
             except botocore.exceptions.ClientError as e:
                 return {"ok": False, "code": e.response["Error"]["Code"], "message": e.response["Error"].get("Message", ""),
                         "status": e.response["ResponseMetadata"].get("HTTPStatusCode"),
-                        "error_type_header": e.response["ResponseMetadata"].get("HTTPHeaders", {}).get("x-amzn-errortype")}
+                        "error_type_header": e.response["ResponseMetadata"].get("HTTPHeaders", {}).get("x-amzn-errortype"),
+                        "elapsed": time.monotonic() - started}
             except Exception as e:  # noqa: BLE001 - reported to the Swift side
-                return {"ok": False, "code": type(e).__name__, "message": str(e)}
+                return {"ok": False, "code": type(e).__name__, "message": str(e), "elapsed": time.monotonic() - started}
 
 
         def steps(spec):

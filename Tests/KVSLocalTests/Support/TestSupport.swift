@@ -1,5 +1,6 @@
 import Foundation
 import KVSLocal
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -58,7 +59,11 @@ func withServer<T: Sendable>(
     configuration.limits.getMediaIdleTimeout = .seconds(1)
     configuration.syncWrites = false
     configure(&configuration)
-    let server = KVSLocalServer(configuration: configuration)
+    // Quiet unless asked (KVS_LOCAL_TEST_LOG=debug): cancellation at the end of a test logs an error in Hummingbird.
+    var logger = Logger(label: "kvs-local-test")
+    logger.logLevel =
+        ProcessInfo.processInfo.environment["KVS_LOCAL_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
+    let server = KVSLocalServer(configuration: configuration, logger: logger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             try await server.run()
@@ -141,9 +146,26 @@ enum Subprocess {
         return output
     }
 
+    /// Reads a pipe to its end on a GCD thread. Plain `read(2)` with EINTR retried: Foundation's
+    /// `readDataToEndOfFile` traps when a signal (a child's SIGCHLD) interrupts it.
     private static func readAll(_ handle: FileHandle) async -> Data {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: handle.readDataToEndOfFile()) }
+        let fd = handle.fileDescriptor
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var data = Data()
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n > 0 {
+                        data.append(contentsOf: buffer[0..<n])
+                    } else if n < 0, errno == EINTR {
+                        continue
+                    } else {
+                        break
+                    }
+                }
+                continuation.resume(returning: data)
+            }
         }
     }
 }
