@@ -1,5 +1,7 @@
 import Foundation
 import KVSLocal
+import Logging
+import ServiceLifecycle
 import Synchronization
 import Testing
 
@@ -276,6 +278,76 @@ struct SessionTests {
                 #expect(dropped[2].result("status") as? Int == 200)
                 #expect(dropped[3].result("PayloadError") == nil)
                 #expect((dropped[3].result("PayloadBytes") as? Int ?? 0) > 50_000)
+            }
+        }
+    }
+
+    @Test func putMediaIdleAcksAndIdleTimeout() async throws {
+        try await withTemporaryDirectory { directory in
+            let input = directory.appendingPathComponent("in.mkv")
+            try await MediaTools.makeTestVideo(at: input, seconds: 3)
+            try await withServer(
+                dataDirectory: directory.appendingPathComponent("data"),
+                configure: {
+                    $0.limits.putMediaIdleAckInterval = .milliseconds(300)
+                    $0.limits.putMediaIdleTimeout = .seconds(2)
+                }
+            ) { _, url in
+                _ = try await KVSTool.steps(
+                    endpoint: url, [["op": "create_stream", "args": ["StreamName": "idle"]]], directory: directory)
+                // A pause shorter than the timeout: IDLE acks while silent, then the session goes on.
+                let paused = try await KVSTool.put(
+                    endpoint: url, stream: "idle", file: input, directory: directory, chunk: 8192,
+                    extra: ["pause_after": 16_384, "pause": 1.2])
+                let kinds = (paused["acks"] as? [[String: Any]] ?? []).compactMap { $0["EventType"] as? String }
+                #expect(kinds.filter { $0 == "IDLE" }.count >= 2, "\(kinds)")
+                #expect(kinds.filter { $0 == "PERSISTED" }.count == 3, "\(kinds)")
+                // A pause longer than the timeout: the server ends the session.
+                let abandoned = try await KVSTool.put(
+                    endpoint: url, stream: "idle", file: input, directory: directory, start: Self.start + 100,
+                    chunk: 8192, extra: ["pause_after": 16_384, "pause": 4.0])
+                let after = (abandoned["acks"] as? [[String: Any]] ?? []).compactMap { $0["EventType"] as? String }
+                #expect(after.contains("IDLE"))
+                #expect(after.filter { $0 == "PERSISTED" }.count < 3, "\(after)")
+            }
+        }
+    }
+
+    @Test func gracefulShutdownEndsLiveSessions() async throws {
+        try await withTemporaryDirectory { directory in
+            var configuration = KVSLocalServer.Configuration(dataDirectory: directory.path)
+            configuration.limits.getMediaIdleTimeout = .seconds(120)
+            var logger = Logger(label: "kvs-local-test")
+            logger.logLevel = .critical
+            let server = KVSLocalServer(configuration: configuration, logger: logger)
+            let group = ServiceGroup(services: [server], logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let url = try await server.listeningURL()
+                _ = try await KVSTool.steps(
+                    endpoint: url, [["op": "create_stream", "args": ["StreamName": "tail"]]], directory: directory)
+                async let consumer = KVSTool.steps(
+                    endpoint: url,
+                    [
+                        [
+                            "client": "kinesis-video-media", "op": "get_media",
+                            "args": ["StreamName": "tail", "StartSelector": ["StartSelectorType": "NOW"]],
+                        ]
+                    ],
+                    directory: directory)
+                try await Self.waitFor(server) { $0.first?.openGetMediaSessions == 1 }
+                let started = ContinuousClock.now
+                await group.triggerGracefulShutdown()
+                let results = try await consumer
+                #expect(results[0].ok, "the live session ends cleanly: \(results[0])")
+                #expect(ContinuousClock.now - started < .seconds(30), "it does not wait for the idle timeout")
+                try await tasks.next()
+                do {
+                    _ = try await server.listeningURL()
+                    Issue.record("the server should report that it stopped")
+                } catch {
+                    #expect((error as? KVSLocalError)?.code == .notRunning)
+                }
             }
         }
     }

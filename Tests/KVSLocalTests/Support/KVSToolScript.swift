@@ -234,6 +234,7 @@ enum KVSToolScript {
             thread = threading.Thread(target=reader, daemon=True)
             thread.start()
             pace = spec.get("pace", 0)
+            paused = False
             try:
                 for i in range(0, len(data), chunk):
                     piece = data[i:i + chunk]
@@ -241,6 +242,9 @@ enum KVSToolScript {
                     progress["sent"] += len(piece)
                     if pace:
                         time.sleep(pace)
+                    if spec.get("pause_after") is not None and progress["sent"] >= spec["pause_after"] and not paused:
+                        paused = True
+                        time.sleep(spec.get("pause", 0))
                 sock.sendall(b"0\r\n\r\n")
             except OSError as e:
                 response["writer_error"] = repr(e)
