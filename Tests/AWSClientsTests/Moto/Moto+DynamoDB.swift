@@ -46,30 +46,27 @@ extension MotoIntegrationTests {
             }
         }
 
-        @Test("Two writers race to create the same lease: exactly one wins, the other gets ConditionalCheckFailed")
+        @Test("Two writers create the same lease: exactly one wins, the other gets ConditionalCheckFailed")
         func conditionalCreateRace() async throws {
             try await withHTTPClient { http in
                 let ddb = DynamoDBClient(client: try await Moto.client(.dynamoDB, transport: http))
                 let table = try await Self.leaseTable(ddb)
                 for round in 0..<5 {
                     let key = "stream-\(round)"
-                    let outcomes = await withTaskGroup(of: Result<String, AWSError>.self) { group in
-                        for worker in ["worker-a", "worker-b"] {
-                            group.addTask {
-                                do throws(AWSError) {
-                                    try await ddb.putItem(
-                                        .init(
-                                            tableName: table, item: ["leaseKey": .s(key), "owner": .s(worker)],
-                                            conditionExpression: "attribute_not_exists(leaseKey)"))
-                                    return .success(worker)
-                                } catch {
-                                    return .failure(error)
-                                }
-                            }
+                    // moto's conditional check is not atomic across its request threads (two truly simultaneous
+                    // writers can both win there, never on DynamoDB), so the writers go one after the other: the
+                    // second must see the first's item and lose with ConditionalCheckFailedException.
+                    var outcomes: [Result<String, AWSError>] = []
+                    for worker in ["worker-a", "worker-b"] {
+                        do throws(AWSError) {
+                            try await ddb.putItem(
+                                .init(
+                                    tableName: table, item: ["leaseKey": .s(key), "owner": .s(worker)],
+                                    conditionExpression: "attribute_not_exists(leaseKey)"))
+                            outcomes.append(.success(worker))
+                        } catch {
+                            outcomes.append(.failure(error))
                         }
-                        var all: [Result<String, AWSError>] = []
-                        for await outcome in group { all.append(outcome) }
-                        return all
                     }
                     let winners = outcomes.compactMap { try? $0.get() }
                     let losers = outcomes.compactMap { outcome -> AWSError? in
