@@ -1,7 +1,10 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -123,6 +126,10 @@ public final class KVSLocalServer: Service, Sendable {
 
     // MARK: Running
 
+    static func isWildcard(_ host: String) -> Bool {
+        host.isEmpty || host == "0.0.0.0" || host == "::" || host == "[::]"
+    }
+
     private func finish(_ error: KVSLocalError) {
         state.withLock { $0 = .stopped(error) }
         stateChanged.notify()
@@ -145,33 +152,60 @@ public final class KVSLocalServer: Service, Sendable {
         let boundURL = Mutex<String?>(nil)
         let control = ControlPlane(
             registry: registry, accountID: configuration.accountID, clock: configuration.clock,
-            dataEndpoint: { configuration.advertisedURL ?? boundURL.withLock { $0 } ?? "http://127.0.0.1" })
+            dataEndpoint: { requestHost in
+                if let advertised = configuration.advertisedURL { return advertised }
+                // Bound to every interface: the address the client used is the one that reaches this server.
+                if Self.isWildcard(configuration.host), let requestHost, !requestHost.isEmpty {
+                    return "http://\(requestHost)"
+                }
+                return boundURL.withLock { $0 } ?? "http://127.0.0.1"
+            })
         let handler = KVSHandler(
             registry: registry, control: control, faults: faults, configuration: configuration, logger: logger)
-        let responder = CallbackResponder<BasicRequestContext> { request, context in
-            try await handler.respond(to: request, context: context)
-        }
+        let logger = logger
         let retention = RetentionService(
             registry: registry, interval: configuration.retentionEnforcementInterval, clock: configuration.clock,
             unretainedLifetime: configuration.unretainedFragmentLifetime, logger: logger)
-        let app = Application(
-            responder: responder,
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "kvs-local"),
-            services: [retention],
-            onServerRunning: { [self] channel in
-                let port = channel.localAddress?.port ?? configuration.port
-                let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-                let url = "http://\(host):\(port)"
-                boundURL.withLock { $0 = url }
-                state.withLock { $0 = .running(url: url, registry: registry) }
-                stateChanged.notify()
-                logger.info("kvs-local listening", metadata: ["url": "\(url)", "data": "\(root)"])
-            },
-            logger: logger)
-        // Graceful shutdown reaches the application's own service group; live GetMedia and PutMedia sessions end on
-        // their graceful-shutdown handlers.
-        try await app.run()
+        // Hummingbird's server without its Application wrapper: the responder decides when to send `100 Continue`
+        // (only to a PutMedia it accepts), which Application's fixed request loop cannot do.
+        let server: any Service
+        do {
+            server = try HTTPServerBuilder.http1().buildServer(
+                configuration: ServerConfiguration(
+                    address: .hostname(configuration.host, port: configuration.port), serverName: "kvs-local"),
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+                responder: { request, responseWriter, channel in
+                    let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+                    // Other operations read their (small) body before answering: a client waiting for `100 Continue`
+                    // gets it at once.
+                    let expectsContinue = request.headers[.expect]?.lowercased() == "100-continue"
+                    if expectsContinue, request.uri.path != "/putMedia" {
+                        try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
+                    }
+                    let answer = await handler.respond(to: request, context: context)
+                    if answer.continueFirst {
+                        try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
+                    }
+                    var head = answer.response.head
+                    head.headerFields[.server] = "kvs-local"
+                    try await responseWriter.write(response: head, body: answer.response.body)
+                },
+                onServerRunning: { [self] channel in
+                    let port = channel.localAddress?.port ?? configuration.port
+                    let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+                    let url = "http://\(host):\(port)"
+                    boundURL.withLock { $0 = url }
+                    state.withLock { $0 = .running(url: url, registry: registry) }
+                    stateChanged.notify()
+                    logger.info("kvs-local listening", metadata: ["url": "\(url)", "data": "\(root)"])
+                })
+        } catch {
+            throw KVSLocalError(.startup, "the HTTP server could not be set up", underlying: error)
+        }
+        // Graceful shutdown of an enclosing group reaches this one; live GetMedia and PutMedia sessions end on their
+        // graceful-shutdown handlers.
+        let group = ServiceGroup(configuration: .init(services: [retention, server], logger: logger))
+        try await group.run()
     }
 }
 

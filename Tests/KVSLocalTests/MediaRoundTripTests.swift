@@ -25,10 +25,10 @@ struct MediaRoundTripTests {
                     ], directory: directory)
                 let putEndpoint = try #require(setup[1].result("DataEndpoint") as? String)
 
-                // 1. PutMedia, slowly enough that acks must come back while the body is still being sent.
+                // 1. PutMedia, with a pause halfway so that acks must come back while the body is still being sent.
                 let put = try await KVSTool.put(
                     endpoint: putEndpoint, stream: "media", file: input, directory: directory, start: Self.start,
-                    chunk: 8192, pace: 0.01)
+                    chunk: 8192, pace: 0.005, extra: ["pause_after": 100_000, "pause": 2.0])
                 #expect(put["status"] as? Int == 200, "\(put)")
                 let acks = try #require(put["acks"] as? [[String: Any]])
                 let kinds = acks.compactMap { $0["EventType"] as? String }

@@ -6,8 +6,8 @@ struct ControlPlane: Sendable {
     let registry: StreamRegistry
     let accountID: String
     let clock: KVSLocalClock
-    /// This server's URL, which `GetDataEndpoint` hands out for every API.
-    let dataEndpoint: @Sendable () -> String
+    /// This server's URL, which `GetDataEndpoint` hands out for every API (given the request's `Host`).
+    let dataEndpoint: @Sendable (_ requestHost: String?) -> String
 
     static let dataEndpointAPIs: Set<String> = [
         "PUT_MEDIA", "GET_MEDIA", "LIST_FRAGMENTS", "GET_MEDIA_FOR_FRAGMENT_LIST", "GET_HLS_STREAMING_SESSION_URL",
@@ -130,14 +130,14 @@ struct ControlPlane: Sendable {
         return JSONOutput.encode(EmptyOutput())
     }
 
-    func getDataEndpoint(region: String, _ body: [UInt8]) async throws(KVSError) -> [UInt8] {
+    func getDataEndpoint(region: String, _ body: [UInt8], requestHost: String?) async throws(KVSError) -> [UInt8] {
         let input = try JSONInput.decode(GetDataEndpointInput.self, from: body)
         guard Self.dataEndpointAPIs.contains(input.apiName) else {
             throw KVSError.invalid(
                 "APIName", "must be one of \(Self.dataEndpointAPIs.sorted().joined(separator: ", "))")
         }
         _ = try await registry.store(region: region, name: input.streamName, arn: input.streamARN)
-        return JSONOutput.encode(GetDataEndpointOutput(dataEndpoint: dataEndpoint()))
+        return JSONOutput.encode(GetDataEndpointOutput(dataEndpoint: dataEndpoint(requestHost)))
     }
 
     // MARK: Tags

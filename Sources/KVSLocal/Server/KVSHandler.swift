@@ -40,11 +40,17 @@ struct KVSHandler: Sendable {
     ]
     static let taggingTargetPrefix = "ResourceGroupsTaggingAPI_20170126."
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    /// A response, and whether to send `100 Continue` before it (a PutMedia whose client asked, once accepted).
+    struct Answer: Sendable {
+        var response: Response
+        var continueFirst = false
+    }
+
+    func respond(to request: Request, context: BasicRequestContext) async -> Answer {
         let requestID = UUID().uuidString
         let path = request.uri.path
         if path.hasPrefix("/_kvslocal/") {
-            return await admin(request, path: path, requestID: requestID)
+            return Answer(response: await admin(request, path: path, requestID: requestID))
         }
         var operation: String
         var isTagging = false
@@ -56,9 +62,10 @@ struct KVSHandler: Sendable {
             operation = String(target.dropFirst(Self.taggingTargetPrefix.count))
             isTagging = true
         } else {
-            return Self.errorResponse(
-                KVSError(.unknownOperation, "Unknown operation: \(request.method) \(path)"), requestID: requestID,
-                json11: path == "/")
+            return Answer(
+                response: Self.errorResponse(
+                    KVSError(.unknownOperation, "Unknown operation: \(request.method) \(path)"), requestID: requestID,
+                    json11: path == "/"))
         }
         do throws(KVSError) {
             guard request.method == .post else {
@@ -66,14 +73,15 @@ struct KVSHandler: Sendable {
             }
             let response = try await handle(
                 request, operation: operation, isTagging: isTagging, requestID: requestID)
-            return response
+            let expectsContinue = request.headers[.expect]?.lowercased() == "100-continue"
+            return Answer(response: response, continueFirst: operation == "PutMedia" && expectsContinue)
         } catch {
             if error.code.status >= 500 {
                 logger.warning("\(operation) failed: \(error)", metadata: ["request-id": "\(requestID)"])
             } else {
                 logger.debug("\(operation) refused: \(error)", metadata: ["request-id": "\(requestID)"])
             }
-            return Self.errorResponse(error, requestID: requestID, json11: isTagging)
+            return Answer(response: Self.errorResponse(error, requestID: requestID, json11: isTagging))
         }
     }
 
@@ -134,7 +142,9 @@ struct KVSHandler: Sendable {
         case "UpdateStream":
             return Self.json(try await control.updateStream(region: region, body), requestID: requestID)
         case "GetDataEndpoint":
-            return Self.json(try await control.getDataEndpoint(region: region, body), requestID: requestID)
+            return Self.json(
+                try await control.getDataEndpoint(region: region, body, requestHost: request.head.authority),
+                requestID: requestID)
         case "TagStream": return Self.json(try await control.tagStream(region: region, body), requestID: requestID)
         case "UntagStream": return Self.json(try await control.untagStream(region: region, body), requestID: requestID)
         case "ListTagsForStream":
