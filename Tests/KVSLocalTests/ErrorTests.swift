@@ -208,6 +208,31 @@ struct ErrorTests {
         }
     }
 
+    @Test func deletingAStreamEndsItsProducer() async throws {
+        guard TestPaths.haveMediaTools else { return }
+        try await withTemporaryDirectory { directory in
+            let input = directory.appendingPathComponent("in.mkv")
+            try await MediaTools.makeTestVideo(at: input, seconds: 3)
+            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { server, url in
+                let created = try await KVSTool.steps(
+                    endpoint: url, [["op": "create_stream", "args": ["StreamName": "gone"]]], directory: directory)
+                let arn = try #require(created[0].result("StreamARN") as? String)
+                async let put = KVSTool.put(
+                    endpoint: url, stream: "gone", file: input, directory: directory, chunk: 8192,
+                    extra: ["pause_after": 40_000, "pause": 3.0])
+                try await SessionTests.waitFor(server) { ($0.first?.fragments ?? 0) >= 1 }
+                let deleted = try await KVSTool.steps(
+                    endpoint: url, [["op": "delete_stream", "args": ["StreamARN": arn]]], directory: directory)
+                #expect(deleted[0].ok)
+                let acks = try await put["acks"] as? [[String: Any]] ?? []
+                let errors = acks.filter { $0["EventType"] as? String == "ERROR" }
+                #expect(errors.count == 1, "\(acks)")
+                #expect(errors.first?["ErrorId"] as? Int == 4008)
+                #expect(errors.first?["ErrorCode"] as? String == "STREAM_NOT_ACTIVE")
+            }
+        }
+    }
+
     @Test func putMediaRejectsBadFragmentsAndGoesOn() async throws {
         guard TestPaths.haveMediaTools else { return }
         try await withTemporaryDirectory { directory in
