@@ -352,6 +352,37 @@ struct SessionTests {
         }
     }
 
+    @Test func absoluteTimecodesAreProducerTimestamps() async throws {
+        try await withTemporaryDirectory { directory in
+            let input = directory.appendingPathComponent("in.mkv")
+            try await MediaTools.makeTestVideo(at: input, seconds: 3)
+            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
+                _ = try await KVSTool.steps(
+                    endpoint: url, [["op": "create_stream", "args": ["StreamName": "abs"]]], directory: directory)
+                // ffmpeg's Cluster timecodes start at 0: as ABSOLUTE times they are the epoch's first seconds, and
+                // the producer start header does not move them.
+                let put = try await KVSTool.put(
+                    endpoint: url, stream: "abs", file: input, directory: directory, start: Self.start,
+                    extra: ["timecode_type": "ABSOLUTE"])
+                #expect(
+                    (put["acks"] as? [[String: Any]])?.filter { $0["EventType"] as? String == "PERSISTED" }.count == 3)
+                let listed = try await KVSTool.steps(
+                    endpoint: url,
+                    [
+                        [
+                            "client": "kinesis-video-archived-media", "op": "list_fragments",
+                            "args": ["StreamName": "abs"],
+                        ]
+                    ],
+                    directory: directory)
+                let producer = (listed[0].result("Fragments") as? [[String: Any]] ?? []).compactMap {
+                    $0["ProducerTimestamp"] as? Double
+                }
+                #expect(producer == [0, 1, 2])
+            }
+        }
+    }
+
     @Test func manyStreamsAtOnce() async throws {
         try await withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in.mkv")
