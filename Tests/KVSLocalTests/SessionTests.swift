@@ -300,7 +300,7 @@ struct SessionTests {
                     endpoint: url, stream: "idle", file: input, directory: directory, chunk: 8192,
                     extra: ["pause_after": 16_384, "pause": 2.5])
                 let kinds = (paused["acks"] as? [[String: Any]] ?? []).compactMap { $0["EventType"] as? String }
-                #expect(kinds.filter { $0 == "IDLE" }.count >= 2, "\(kinds)")
+                #expect(kinds.contains("IDLE"), "\(kinds)")
                 #expect(kinds.filter { $0 == "PERSISTED" }.count == 3, "\(kinds)")
                 // A pause longer than the timeout: the server ends the session.
                 let abandoned = try await KVSTool.put(
