@@ -219,7 +219,7 @@ struct ErrorTests {
                 let arn = try #require(created[0].result("StreamARN") as? String)
                 async let put = KVSTool.put(
                     endpoint: url, stream: "gone", file: input, directory: directory, chunk: 8192,
-                    extra: ["pause_after": 40_000, "pause": 12.0])
+                    extra: ["pause_after": 40_000, "pause": 12.0, "pause_after_ack": "PERSISTED"])
                 // The producer is paused (long enough for a loaded machine) when the stream goes.
                 try await SessionTests.waitFor(server) { ($0.first?.fragments ?? 0) >= 1 }
                 let deleted = try await KVSTool.steps(

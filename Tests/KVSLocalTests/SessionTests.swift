@@ -298,14 +298,14 @@ struct SessionTests {
                 // A pause shorter than the timeout: IDLE acks while silent, then the session goes on.
                 let paused = try await KVSTool.put(
                     endpoint: url, stream: "idle", file: input, directory: directory, chunk: 8192,
-                    extra: ["pause_after": 16_384, "pause": 2.5])
+                    extra: ["pause_after": 16_384, "pause": 2.5, "pause_after_ack": "BUFFERING"])
                 let kinds = (paused["acks"] as? [[String: Any]] ?? []).compactMap { $0["EventType"] as? String }
                 #expect(kinds.contains("IDLE"), "\(kinds)")
                 #expect(kinds.filter { $0 == "PERSISTED" }.count == 3, "\(kinds)")
                 // A pause longer than the timeout: the server ends the session.
                 let abandoned = try await KVSTool.put(
                     endpoint: url, stream: "idle", file: input, directory: directory, start: Self.start + 100,
-                    chunk: 8192, extra: ["pause_after": 16_384, "pause": 9.0])
+                    chunk: 8192, extra: ["pause_after": 16_384, "pause": 9.0, "pause_after_ack": "BUFFERING"])
                 let after = (abandoned["acks"] as? [[String: Any]] ?? []).compactMap { $0["EventType"] as? String }
                 #expect(after.contains("IDLE"))
                 #expect(after.filter { $0 == "PERSISTED" }.count < 3, "\(after)")

@@ -244,6 +244,13 @@ enum KVSToolScript {
                         time.sleep(pace)
                     if spec.get("pause_after") is not None and progress["sent"] >= spec["pause_after"] and not paused:
                         paused = True
+                        if spec.get("pause_after_ack"):
+                            # The server has caught up with what was sent: the pause is silence on its side too.
+                            waited = time.monotonic()
+                            while not any(a.get("EventType") == spec["pause_after_ack"] for a in acks):
+                                if time.monotonic() - waited > 30:
+                                    break
+                                time.sleep(0.01)
                         time.sleep(spec.get("pause", 0))
                 sock.sendall(b"0\r\n\r\n")
             except OSError as e:
