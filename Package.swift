@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "KVSMatroska", targets: ["KVSMatroska"]),
         .library(name: "KITMedia", targets: ["KITMedia"]),
+        // The bundled plugins, as the `lib*.so` files a plugin directory holds.
+        .library(name: "S3Archive", type: .dynamic, targets: ["S3Archive"]),
+        .library(name: "CocoLabeler", type: .dynamic, targets: ["CocoLabeler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Thin C shims: one per C library, each with one header of `static inline` wrappers.
@@ -35,6 +43,10 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
+        .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
 
         // KVS bytes → Matroska fragments. Imports nothing of the project.
         .target(name: "KVSMatroska", swiftSettings: strict),
@@ -60,26 +72,57 @@ let package = Package(
             name: "KVSLocal",
             dependencies: [
                 "KVSMatroska", "AWSSigV4", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        // The host engine: configuration, discovery, leases, the per-stream pipeline, inference, publishing.
+        // Leases across workers: the LeaseStore protocol (SQLite, DynamoDB) and the KCL-style coordinator.
+        .target(
+            name: "KITLeases",
+            dependencies: ["AWSClients", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // The host side of the plugin boundary: dlopen loader, host-services table, Lambda-style dispatcher.
+        .target(
+            name: "KITPlugins",
+            dependencies: [
+                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
+        // The host engine: configuration, discovery, the per-stream pipeline, inference, publishing, metrics.
         .target(
             name: "KITEngine",
             dependencies: [
-                "KVSMatroska", "KITMedia", "AWSClients", .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
+                "KVSMatroska", "KITMedia", "AWSClients", "KITLeases", "KITPlugins",
+                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
-        .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia"], swiftSettings: strict),
+        .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia", "AWSClients"], swiftSettings: strict),
         .executableTarget(
             name: "KITHost",
-            dependencies: ["KITTools", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "KITTools", "KITEngine", "KVSLocal", "AWSClients",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
 
         // Plugin SDK and the two bundled plugins (filled in by the plugins issue).
-        .target(name: "PluginAPI", swiftSettings: strict),
+        .target(
+            name: "PluginAPI",
+            dependencies: [
+                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
             name: "CocoLabeler", dependencies: ["PluginAPI"], path: "Plugins/CocoLabeler", swiftSettings: strict),
@@ -107,5 +150,11 @@ let package = Package(
         .testTarget(
             name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
+        .testTarget(name: "KITEngineTests", dependencies: ["KITEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "KITLeasesTests", dependencies: ["KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KITPluginsTests", dependencies: ["KITPlugins", "PluginAPI", "CKITPlugin"], swiftSettings: strict),
     ]
 )

@@ -5,15 +5,6 @@ import KITTools
     import Glibc
 #endif
 
-/// `kithost`: the KIT-Swift command line. Kept thin: each subcommand parses its flags and calls a library.
-@main
-struct KITHost: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "kithost",
-        abstract: "Kinesis Video Streams → key frames → ML inference → plugins.",
-        subcommands: [InspectCommand.self])
-}
-
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",

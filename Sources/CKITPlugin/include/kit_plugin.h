@@ -1,0 +1,2 @@
+#pragma once
+// The KIT plugin ABI (filled in by the plugins issue).
