@@ -102,6 +102,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
@@ -112,7 +113,8 @@ let package = Package(
                 "KITTools", "KITEngine", "KVSLocal", "AWSClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"), "AWSSigV4",
             ],
             swiftSettings: strict),
 
@@ -139,6 +141,9 @@ let package = Package(
         .executableTarget(
             name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench", swiftSettings: strict),
 
+        // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
+        .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
+
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
@@ -150,7 +155,16 @@ let package = Package(
         .testTarget(
             name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
-        .testTarget(name: "KITEngineTests", dependencies: ["KITEngine"], swiftSettings: strict),
+        .testTarget(
+            name: "KITEngineTests",
+            dependencies: [
+                "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "KITLeasesTests", dependencies: ["KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport"],
             swiftSettings: strict),
