@@ -47,6 +47,8 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
         .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
+        // kithost's process set-up in C: signals unblocked before main (a parent may have blocked SIGTERM).
+        .target(name: "CKITHostSupport", path: "Sources/CKITHostSupport"),
 
         // KVS bytes → Matroska fragments. Imports nothing of the project.
         .target(name: "KVSMatroska", swiftSettings: strict),
@@ -110,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "KITHost",
             dependencies: [
-                "KITTools", "KITEngine", "KVSLocal", "AWSClients",
+                "KITTools", "KITEngine", "KVSLocal", "AWSClients", "CKITHostSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),

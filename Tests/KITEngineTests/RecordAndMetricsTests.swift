@@ -109,3 +109,19 @@ import Testing
         #expect(semaphore.tryAcquire())
     }
 }
+
+@Suite struct DocumentationTests {
+    /// Every configuration key has a row in the README's configuration table.
+    @Test func readmeDocumentsEveryKey() throws {
+        let readme = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let printable = HostConfiguration(workerId: "w").printable
+        guard case .object(let keys) = printable else {
+            Issue.record("printable is not an object")
+            return
+        }
+        for key in keys.keys.sorted() {
+            #expect(readme.contains("| `\(key)` |"), "README lacks a row for \(key)")
+        }
+    }
+}
