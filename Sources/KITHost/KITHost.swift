@@ -9,7 +9,8 @@ struct KITHost: AsyncParsableCommand {
         subcommands: [
             // One line per subcommand; each lives in Commands/.
             InspectCommand.self,
-
+            KVSLocalCommand.self,
+            PutMediaCommand.self,
         ])
 }
 
