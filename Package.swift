@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "KITEngineTests",
             dependencies: [
-                "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

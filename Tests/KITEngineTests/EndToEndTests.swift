@@ -20,17 +20,19 @@ import Testing
             try await EndToEnd.makeClip(h264, seconds: 6, gop: 25)
             try await EndToEnd.makeClip(h265, codec: "libx265", seconds: 6, gop: 25)
             let vogels = TestPaths.shared.appendingPathComponent("testdata/kvs-getmedia/vogels_480.mkv")
-            var inputs: [(stream: String, file: URL)] = [
+            var chosen: [(stream: String, file: URL)] = [
                 ("e2e-h264-a", h264), ("e2e-h265", h265), ("e2e-h264-b", h264),
             ]
-            if FileManager.default.fileExists(atPath: vogels.path) { inputs.append(("e2e-vogels", vogels)) }
-            var expected: [String: [Int64]] = [:]
-            for (stream, file) in inputs {
+            if FileManager.default.fileExists(atPath: vogels.path) { chosen.append(("e2e-vogels", vogels)) }
+            var keyTimes: [String: [Int64]] = [:]
+            for (stream, file) in chosen {
                 let keys = try await EndToEnd.keyFrameMillis(file)
                 let first = keys.first ?? 0
-                expected[stream] = keys.map { $0 - first }
+                keyTimes[stream] = keys.map { $0 - first }
                 #expect(!keys.isEmpty, "no key frames in \(file.lastPathComponent)")
             }
+            let inputs = chosen
+            let expected = keyTimes
             let moto = try await MotoServer.shared.endpoint()
             let model = EchoModelServer()
             try await model.serve { modelURL in

@@ -161,8 +161,10 @@ struct EndToEnd {
                 "-of", "csv=p=0", file.path,
             ])
         guard output.status == 0 else { throw TestFailure("ffprobe failed: \(output.stderrText)") }
-        return output.stdoutText.split(separator: "\n").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            .map { Int64(($0 * 1000).rounded()) }
+        // A line may carry extra empty fields ("0.000000," when the frame has side data).
+        return output.stdoutText.split(separator: "\n").compactMap {
+            $0.split(separator: ",").first.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        }.map { Int64(($0 * 1000).rounded()) }
     }
 
     /// An ffmpeg test clip: one Cluster per GOP of `gop` frames at 25 fps.
