@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "KITHost",
             dependencies: [
-                "KITTools", "KITEngine", "KVSLocal", "AWSClients",
+                "KITTools", "KITEngine", "KVSLocal", "AWSClients", "KITPlugins", "AWSSigV4", "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,12 +120,14 @@ let package = Package(
         .target(
             name: "PluginAPI",
             dependencies: [
-                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
-            name: "CocoLabeler", dependencies: ["PluginAPI"], path: "Plugins/CocoLabeler", swiftSettings: strict),
+            name: "CocoLabeler", dependencies: ["PluginAPI", "CTurboJPEG"], path: "Plugins/CocoLabeler",
+            swiftSettings: strict),
 
         // Benchmarks: built and run by `make bench`, never by the test command.
         .executableTarget(
@@ -138,6 +140,14 @@ let package = Package(
 
         .executableTarget(
             name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench", swiftSettings: strict),
+
+        .executableTarget(
+            name: "PluginBench",
+            dependencies: [
+                "KITPlugins", "PluginAPI", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PluginBench", swiftSettings: strict),
 
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
@@ -155,6 +165,12 @@ let package = Package(
             name: "KITLeasesTests", dependencies: ["KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport"],
             swiftSettings: strict),
         .testTarget(
-            name: "KITPluginsTests", dependencies: ["KITPlugins", "PluginAPI", "CKITPlugin"], swiftSettings: strict),
+            name: "KITPluginsTests",
+            dependencies: [
+                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
     ]
 )
