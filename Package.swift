@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "KITHost",
             dependencies: [
-                "KITTools", "KITEngine", "KVSLocal", "AWSClients", "CKITHostSupport",
+                "KITTools", "KITEngine", "KVSLocal", "AWSClients", "CKITHostSupport", "KITPlugins", "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
@@ -124,12 +124,14 @@ let package = Package(
         .target(
             name: "PluginAPI",
             dependencies: [
-                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
-            name: "CocoLabeler", dependencies: ["PluginAPI"], path: "Plugins/CocoLabeler", swiftSettings: strict),
+            name: "CocoLabeler", dependencies: ["PluginAPI", "CTurboJPEG"], path: "Plugins/CocoLabeler",
+            swiftSettings: strict),
 
         // Benchmarks: built and run by `make bench`, never by the test command.
         .executableTarget(
@@ -145,6 +147,7 @@ let package = Package(
 
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
+
 
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
@@ -171,6 +174,12 @@ let package = Package(
             name: "KITLeasesTests", dependencies: ["KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport"],
             swiftSettings: strict),
         .testTarget(
-            name: "KITPluginsTests", dependencies: ["KITPlugins", "PluginAPI", "CKITPlugin"], swiftSettings: strict),
+            name: "KITPluginsTests",
+            dependencies: [
+                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
     ]
 )

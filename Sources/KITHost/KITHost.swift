@@ -11,6 +11,7 @@ struct KITHost: AsyncParsableCommand {
             InspectCommand.self,
             KVSLocalCommand.self,
             PutMediaCommand.self,
+            PluginsCommand.self,
         ])
 }
 
