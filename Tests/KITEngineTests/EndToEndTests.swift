@@ -84,6 +84,21 @@ import Testing
                     }
                     try await Task.sleep(for: .seconds(3))
                     workers["w1"]?.0.kill()
+                    // At the kill, no checkpoint is ahead of what reached the data stream: every fragment up to a
+                    // stream's checkpoint (each starts with a key frame) has its record.
+                    let leasesAtKill = try await world.leases(table)
+                    let recordsAtKill = try await world.kinesisRecords(dataStream)
+                    for (stream, lease) in leasesAtKill {
+                        guard let checkpoint = lease.checkpoint else { continue }
+                        let published = Set(
+                            recordsAtKill.filter { $0["streamName"] as? String == stream }.compactMap {
+                                $0["fragmentNumber"] as? String
+                            })
+                        let upTo = try await world.fragmentNumbers(stream).filter {
+                            EndToEnd.fragmentOrder($0, checkpoint) <= 0
+                        }
+                        #expect(Set(upTo).isSubset(of: published), "\(stream): checkpoint \(checkpoint) passed unpublished fragments")
+                    }
                     for (stream, status, stderr) in try await producers.value {
                         #expect(status == 0, "put-media \(stream) failed: \(stderr.suffix(2000))")
                     }
@@ -112,7 +127,39 @@ import Testing
                             #expect((record["_fragmentId"] as? String) == (record["fragmentNumber"] as? String))
                         }
                     }
-                    #expect(Set(model.answered).count >= expected.values.map(\.count).reduce(0, +))
+                    #expect(model.answered.count >= expected.values.map(\.count).reduce(0, +))
+                    let hashes = Set(records.compactMap { $0["imageSha256"] as? String })
+                    #expect(hashes.isSubset(of: Set(model.answered)))
+                    // The dead worker's leases were taken over; the survivors share the streams evenly.
+                    try await waitUntil(timeout: .seconds(60), interval: .seconds(1), "leases spread over w2 and w3") {
+                        let leases = try await world.leases(table)
+                        let owners = leases.values.compactMap(\.owner)
+                        let w2 = owners.count { $0 == "w2" }
+                        let w3 = owners.count { $0 == "w3" }
+                        return owners.count == inputs.count && w2 + w3 == inputs.count && abs(w2 - w3) <= 1
+                    }
+                    // The metrics of ours reached CloudWatch (moto).
+                    let names = try await world.python(
+                        #"""
+                        import boto3, json, sys
+                        cw = boto3.client("cloudwatch")
+                        names, token = set(), None
+                        while True:
+                            kw = {"Namespace": sys.argv[1]}
+                            if token: kw["NextToken"] = token
+                            page = cw.list_metrics(**kw)
+                            names |= {m["MetricName"] for m in page["Metrics"]}
+                            token = page.get("NextToken")
+                            if not token: break
+                        print(json.dumps(sorted(names)))
+                        """#, ["KITE2E\(suffix)"]) as? [String] ?? []
+                    for name in [
+                        "FragmentsRead", "FramesSampled", "FramesDecoded", "EndpointCalls", "EndpointLatency",
+                        "RecordsPublished", "IngestToProcessLatency", "DecodeTime", "EncodeTime", "LeasesHeld",
+                        "WorkersSeen", "ProcessCPUSeconds", "ProcessResidentMemory", "BytesRead",
+                    ] {
+                        #expect(names.contains(name), "\(name) not in CloudWatch: \(names)")
+                    }
                     // No frame skipped, on any surviving worker.
                     for name in ["w2", "w3"] {
                         guard let url = workers[name]?.1 else { continue }
@@ -129,6 +176,10 @@ import Testing
                         let (status, byItself) = await child.signal(SIGTERM, grace: .seconds(30))
                         #expect(byItself && status == 0, "\(name): \(child.stderrText.suffix(2000))")
                     }
+                    // and gave their leases back (checkpoints kept).
+                    let released = try await world.leases(table)
+                    #expect(released.values.allSatisfy { $0.owner == nil }, "\(released)")
+                    #expect(released.values.allSatisfy { $0.checkpoint != nil })
                 }
             }
         }

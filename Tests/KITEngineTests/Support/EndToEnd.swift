@@ -151,6 +151,12 @@ struct EndToEnd {
             environment: environment, timeout: .seconds(300))
     }
 
+    /// Orders KVS fragment numbers (long decimal strings): negative, zero or positive.
+    static func fragmentOrder(_ a: String, _ b: String) -> Int {
+        if a.count != b.count { return a.count < b.count ? -1 : 1 }
+        return a == b ? 0 : (a < b ? -1 : 1)
+    }
+
     /// Key-frame times (ms) of the first video stream, from ffprobe — independent of this project.
     static func keyFrameMillis(_ file: URL) async throws -> [Int64] {
         guard let ffprobe = TestPaths.tool("ffprobe") else { throw TestFailure("ffprobe is not installed") }
