@@ -251,8 +251,23 @@ enum KVSToolScript {
                                 if time.monotonic() - waited > 30:
                                     break
                                 time.sleep(0.01)
+                        if spec.get("pause_until_ack"):
+                            # Silence until the server shows it noticed (an IDLE ack), however long that takes.
+                            waited = time.monotonic()
+                            while not any(a.get("EventType") == spec["pause_until_ack"] for a in acks):
+                                if time.monotonic() - waited > 60:
+                                    break
+                                time.sleep(0.01)
                         time.sleep(spec.get("pause", 0))
-                sock.sendall(b"0\r\n\r\n")
+                        if spec.get("pause_until_closed"):
+                            # Silence until the server ends the session.
+                            waited = time.monotonic()
+                            thread.join(60)
+                            response["closed_after"] = time.monotonic() - waited
+                            response["closed"] = not thread.is_alive()
+                            break
+                if not response.get("closed"):
+                    sock.sendall(b"0\r\n\r\n")
             except OSError as e:
                 response["writer_error"] = repr(e)
             thread.join(spec.get("timeout", 60))
@@ -261,7 +276,7 @@ enum KVSToolScript {
             if response["status"] != 200:
                 response["body"] = raw.decode("latin1")
             return {"status": response["status"], "headers": response["headers"], "acks": acks, "sent": progress["sent"],
-                    "total": len(data), **{k: v for k, v in response.items() if k.endswith("error")}}
+                    "total": len(data), **{k: v for k, v in response.items() if k.endswith("error") or k.startswith("closed")}}
 
 
         def swarm(spec):
