@@ -156,5 +156,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "KITPluginsTests", dependencies: ["KITPlugins", "PluginAPI", "CKITPlugin"], swiftSettings: strict),
+        // The model server (examples/model-server, Python) run as a child process; Foundation only.
+        .testTarget(name: "ModelServerTests", swiftSettings: strict),
+        // The deployment artefacts (CloudFormation template, dashboard metrics, container environment).
+        .testTarget(name: "DeployTests", dependencies: ["KITEngine"], swiftSettings: strict),
     ]
 )
