@@ -182,5 +182,9 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),
+        // The model server (examples/model-server, Python) run as a child process; Foundation only.
+        .testTarget(name: "ModelServerTests", swiftSettings: strict),
+        // The deployment artefacts (CloudFormation template, dashboard metrics, container environment).
+        .testTarget(name: "DeployTests", dependencies: ["KITEngine"], swiftSettings: strict),
     ]
 )
