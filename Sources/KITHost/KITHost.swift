@@ -12,6 +12,7 @@ struct KITHost: AsyncParsableCommand {
             KVSLocalCommand.self,
             PutMediaCommand.self,
             PluginsCommand.self,
+            RunCommand.self,
         ])
 }
 
