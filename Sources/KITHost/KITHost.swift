@@ -9,6 +9,7 @@ struct KITHost: AsyncParsableCommand {
         subcommands: [
             // One line per subcommand; each lives in Commands/.
             InspectCommand.self,
+            StatusCommand.self,
+            LeaseProbeCommand.self,
         ])
 }
-
