@@ -129,7 +129,8 @@ public actor LeaseCoordinator {
         try await run(releasingOnExit: true)
     }
 
-    /// What this worker holds, how many live workers it sees (itself included), and the table as last scanned.
+    /// What this worker holds in the store (stolen leases included while their `.acquired` is still pending), how
+    /// many live workers it sees (itself included), and the table as last scanned.
     public func snapshot() async -> (held: [Lease], workersSeen: Int, all: [Lease]) {
         (held.values.map(\.lease).sorted { $0.key < $1.key }, workersSeen, table)
     }
