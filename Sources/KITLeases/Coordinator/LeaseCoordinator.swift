@@ -124,7 +124,7 @@ public actor LeaseCoordinator {
     }
 
     /// Renews, takes and fences until cancelled; then releases every held lease (so other workers take over at
-    /// once) and finishes ``events``. Throws only when the store cannot be prepared.
+    /// once) and finishes ``events``. Throws only when the store cannot be prepared. Call it once per coordinator.
     public func run() async throws {
         try await run(releasingOnExit: true)
     }
