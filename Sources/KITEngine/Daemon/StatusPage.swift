@@ -12,7 +12,8 @@ enum StatusPage {
         .card{background:#1d1d1d;border-radius:8px;padding:.8rem;width:420px}
         .card h2{font-size:1rem;margin:0 0 .5rem;word-break:break-all}
         canvas{width:100%;background:#000;border-radius:4px}
-        table{width:100%;font-size:.85rem;border-collapse:collapse} td{padding:2px 4px} td:last-child{text-align:right}
+        table{width:100%;font-size:.85rem;border-collapse:collapse} td{padding:2px 4px}
+        td:first-child{white-space:nowrap} td:last-child{text-align:right;word-break:break-all}
         .det{font-size:.85rem;color:#8f8;min-height:1.2em}
         </style></head><body>
         <h1>kithost</h1><div id="worker">connecting…</div><div class="grid" id="streams"></div>
