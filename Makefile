@@ -1,9 +1,9 @@
-# The two commands: `make inspect-demo` (main job for now) and `make test` (the whole suite).
+# The two commands: `make demo` (the main job) and `make test` (the whole suite).
 SHELL := /bin/bash
 SWIFT ?= swift
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup setup-model build test inspect-demo bench fuzz format
+.PHONY: setup setup-model build test demo inspect-demo bench fuzz format
 
 setup:
 	./scripts/setup.sh
@@ -20,7 +20,12 @@ test: setup setup-model
 	$(SWIFT) build --build-tests
 	KIT_VENV=$(CURDIR)/.venv $(SWIFT) test --skip-build
 
-# Main job until the daemon exists: extract sampled key frames of a real GetMedia capture to out/frames.
+# The main job: the whole system on loopback (local KVS, real-time streams, the person detector, kithost run with
+# both plugins), live progress and a status page; DEMO_SECONDS=N bounds it, Ctrl-C stops it. Outputs in out/demo.
+demo:
+	./scripts/demo.sh
+
+# Extract sampled key frames of a real GetMedia capture to out/frames.
 CAPTURE ?= ../shared/testdata/kvs-getmedia/output_get_media.mkv
 inspect-demo: setup
 	$(SWIFT) build -c release --product kithost

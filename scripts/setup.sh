@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   libavcodec-dev libavutil-dev libswscale-dev libturbojpeg0-dev libcurl4-openssl-dev libffi-dev
-  libsqlite3-dev pkg-config ffmpeg mkvtoolnix python3-venv
+  libsqlite3-dev pkg-config ffmpeg mkvtoolnix python3-venv chromium
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
