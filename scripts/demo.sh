@@ -56,6 +56,10 @@ PIDS_FILE=$OUT/pids # "name pid" per started process, for whoever wants to check
 install -d -m 0755 "$OUT/plugins"
 install -m 0755 "$PLUGIN_BUILD/libS3Archive.so" "$PLUGIN_BUILD/libCocoLabeler.so" "$OUT/plugins/"
 
+# Every process runs in its own session (setsid, same PID): a Ctrl-C in the terminal reaches this script only, which
+# then stops them in order — kithost drains while KVS and the model server are still up.
+command -v setsid >/dev/null || die "setsid (util-linux) is missing"
+
 # --- stopping everything, whatever happens -------------------------------------------------------------------------
 declare -A PID=()
 FEEDERS=()
@@ -133,7 +137,7 @@ export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 AW
 export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL
 
-"$KITHOST" kvs-local --host 127.0.0.1 --port 0 --data "$OUT/kvs" --log-level warning \
+setsid "$KITHOST" kvs-local --host 127.0.0.1 --port 0 --data "$OUT/kvs" --log-level warning \
   >"$OUT/logs/kvs-local.out" 2>"$OUT/logs/kvs-local.log" &
 started kvs $!
 KVS_URL=$(wait_for_line "$OUT/logs/kvs-local.out" 'http://127\.0\.0\.1:[0-9]+' 60 "${PID[kvs]}") ||
@@ -142,7 +146,7 @@ export AWS_ENDPOINT_URL_KINESIS_VIDEO=$KVS_URL
 say "kvs-local at $KVS_URL"
 
 say "starting the model server (mediapipe person detector)…"
-"$MODEL_VENV/bin/python" examples/model-server/model_server.py --bind 127.0.0.1 --port 0 --workers 2 \
+setsid "$MODEL_VENV/bin/python" examples/model-server/model_server.py --bind 127.0.0.1 --port 0 --workers 2 \
   >"$OUT/logs/model-server.out" 2>"$OUT/logs/model-server.log" &
 started model $!
 MODEL_URL=$(wait_for_line "$OUT/logs/model-server.log" 'listening on http://127\.0\.0\.1:[0-9]+' 180 "${PID[model]}") ||
@@ -151,7 +155,7 @@ MODEL_URL=${MODEL_URL#listening on }
 say "model server at $MODEL_URL"
 
 for s in "${STREAMS[@]}"; do
-  "$KITHOST" put-media --stream "$s" --create-stream --realtime --loop "$LOOPS" --endpoint-url "$KVS_URL" \
+  setsid "$KITHOST" put-media --stream "$s" --create-stream --realtime --loop "$LOOPS" --endpoint-url "$KVS_URL" \
     "${CLIP[$s]}" >"$OUT/logs/put-media-$s.out" 2>"$OUT/logs/put-media-$s.log" &
   started "put-media-$s" $!
   FEEDERS+=("put-media-$s")
@@ -192,7 +196,7 @@ cat >"$OUT/kit.json" <<EOF
   }
 }
 EOF
-"$KITHOST" run --config "$OUT/kit.json" >"$OUT/logs/kithost.out" 2>"$OUT/logs/kithost.log" &
+setsid "$KITHOST" run --config "$OUT/kit.json" >"$OUT/logs/kithost.out" 2>"$OUT/logs/kithost.log" &
 started kithost $!
 STATUS_URL=$(wait_for_line "$OUT/logs/kithost.out" 'http://127\.0\.0\.1:[0-9]+' 60 "${PID[kithost]}") ||
   die "kithost run did not start: $(tail -5 "$OUT/logs/kithost.log")"
