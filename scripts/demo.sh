@@ -8,7 +8,7 @@
 # Environment:
 #   DEMO_SECONDS=N     stop after N seconds of `kithost run` (default: run until Ctrl-C)
 #   DEMO_PORT=P        status page port on 127.0.0.1 (default 8090; a free port if P is taken; 0 = any free port)
-#   DEMO_OUT=DIR       outputs (default out/demo; emptied at start)
+#   DEMO_OUT=DIR       outputs (default out/demo; the previous run's outputs there are removed at start)
 #   DEMO_KITHOST=PATH  use this kithost and skip setup and build (tests); then DEMO_PLUGINS=DIR holds the .so files
 #   DEMO_MODEL_VENV    the model server's venv (default .venv-model)
 set -euo pipefail
@@ -47,9 +47,11 @@ done
 command -v ffmpeg >/dev/null || die "ffmpeg is missing (scripts/setup.sh installs it)"
 
 # --- outputs -------------------------------------------------------------------------------------------------------
-rm -rf "$OUT"
-mkdir -p "$OUT"/{logs,kvs,clips,archive,frames}
+mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+# Only what an earlier run left (DEMO_OUT may name a directory holding other things).
+rm -rf "$OUT"/{logs,kvs,clips,archive,frames,plugins} "$OUT"/{results.jsonl,kit.json,pids} "$OUT"/leases.sqlite*
+mkdir -p "$OUT"/{logs,kvs,clips,archive,frames}
 PIDS_FILE=$OUT/pids # "name pid" per started process, for whoever wants to check nothing is left
 : >"$PIDS_FILE"
 # The plugin loader refuses group/world-writable files and directories.
@@ -84,6 +86,7 @@ cleanup() {
   CLEANED=1
   trap '' INT TERM
   # Feeders first, then kithost drains (it still needs KVS and the model), then the servers.
+  for name in "${FEEDERS[@]}"; do kill -TERM "${PID[$name]}" 2>/dev/null || true; done
   for name in "${FEEDERS[@]}"; do stop_pid "${PID[$name]}" 5; done
   [ -n "${PID[kithost]:-}" ] && stop_pid "${PID[kithost]}" 30
   [ -n "${PID[model]:-}" ] && stop_pid "${PID[model]}" 5
