@@ -192,5 +192,7 @@ let package = Package(
         .testTarget(name: "ModelServerTests", swiftSettings: strict),
         // The deployment artefacts (CloudFormation template, dashboard metrics, container environment).
         .testTarget(name: "DeployTests", dependencies: ["KITEngine"], swiftSettings: strict),
+        // `make demo` (scripts/demo.sh) run briefly with the built products; its status page screenshotted.
+        .testTarget(name: "DemoTests", dependencies: ["KITTestSupport"], swiftSettings: strict),
     ]
 )
