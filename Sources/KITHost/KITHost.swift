@@ -9,6 +9,10 @@ struct KITHost: AsyncParsableCommand {
         subcommands: [
             // One line per subcommand; each lives in Commands/.
             InspectCommand.self,
+            KVSLocalCommand.self,
+            PutMediaCommand.self,
+            PluginsCommand.self,
+            RunCommand.self,
         ])
 }
 
