@@ -55,6 +55,13 @@ RUN apt-get update \
 COPY --from=build /staging/ /
 RUN ldconfig \
  && useradd --system --uid 10001 --home-dir /var/lib/kit --create-home kit
+# Smoke test of this stage: kithost starts and both plugins load (S3Archive given a local destination, no AWS).
+RUN /usr/local/bin/kithost --help > /dev/null \
+ && mkdir -p /tmp/kit-check \
+ && echo '{"destination": "file:///tmp/kit-check/archive/"}' > /tmp/kit-check/s3archive.json \
+ && AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=check AWS_SECRET_ACCESS_KEY=check AWS_REGION=us-east-1 \
+    /usr/local/bin/kithost plugins check /opt/kit/plugins --config S3Archive=/tmp/kit-check/s3archive.json \
+ && rm -rf /tmp/kit-check
 USER kit
 WORKDIR /var/lib/kit
 ENV KIT_PLUGIN_DIR=/opt/kit/plugins

@@ -161,7 +161,13 @@ step "plugins"
 if [ ${#PLUGINS[@]} -eq 0 ]; then
   echo "  no plugin .so in $BIN (the plugins have not landed yet)"
 elif grep -qE '^[[:space:]]+plugins([[:space:]]|$)' "$CACHE/help.txt"; then
-  if chroot --userspec=65534:65534 "$ROOT" /usr/local/bin/kithost plugins check /opt/kit/plugins; then
+  # S3Archive needs a destination to be created; a local directory keeps the check off the network. The environment
+  # is emptied but for static dummy credentials, so no credential provider looks for an instance or container role.
+  install -d -m 0777 "$ROOT/tmp/kit-check"
+  printf '{"destination": "file:///tmp/kit-check/archive/"}\n' > "$ROOT/tmp/kit-check/s3archive.json"
+  if chroot --userspec=65534:65534 "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp \
+      AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=check AWS_SECRET_ACCESS_KEY=check AWS_REGION=us-east-1 \
+      /usr/local/bin/kithost plugins check /opt/kit/plugins --config S3Archive=/tmp/kit-check/s3archive.json; then
     echo "  every plugin loads"
   else
     echo "  kithost plugins check refused a plugin"; status=1
