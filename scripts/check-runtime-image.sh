@@ -5,7 +5,7 @@
 # (found with ldd, as the Dockerfile's build stage does), then in a chroot checks that
 #   - ldd resolves every library of kithost and of each plugin,
 #   - no -dev package or Swift toolchain is in the image,
-#   - `kithost --help` runs,
+#   - `kithost --help` runs, and `kithost run --print-config` reads a configuration from KIT_* variables,
 #   - `kithost plugins check /opt/kit/plugins` loads every plugin (once that subcommand exists).
 #
 # Usage: scripts/check-runtime-image.sh [--no-build]
@@ -155,6 +155,16 @@ if chroot --userspec=65534:65534 "$ROOT" /usr/local/bin/kithost --help > "$CACHE
   sed 's/^/  | /' "$CACHE/help.txt" | head -20
 else
   sed 's/^/  | /' "$CACHE/help.txt"; echo "  kithost --help failed"; status=1
+fi
+
+step "kithost run --print-config (the image's entry point, reading KIT_* variables as the stack sets them)"
+if chroot --userspec=65534:65534 "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp \
+    KIT_STREAM_NAMES=front,back KIT_SAGE_MAKER_ENDPOINT=check KIT_REGION=us-east-1 KIT_LEASE_STORE=dynamodb:check \
+    KIT_PLUGIN_DIR=/opt/kit/plugins /usr/local/bin/kithost run --print-config > "$CACHE/config.json" 2>&1 \
+  && grep -q '"streamNames":\["front","back"\]' "$CACHE/config.json"; then
+  echo "  configuration read: $(head -c 160 "$CACHE/config.json")..."
+else
+  sed 's/^/  | /' "$CACHE/config.json"; echo "  kithost run --print-config failed"; status=1
 fi
 
 step "plugins"
