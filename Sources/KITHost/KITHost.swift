@@ -13,6 +13,7 @@ struct KITHost: AsyncParsableCommand {
             PutMediaCommand.self,
             PluginsCommand.self,
             RunCommand.self,
+            StatusCommand.self,
+            LeaseProbeCommand.self,
         ])
 }
-

@@ -149,3 +149,28 @@ extension LeaseStoreTests {
         }
     }
 }
+
+extension LeaseStoreTests {
+    @Test("Coordinators on DynamoDB: two workers split four leases; when one shuts down the other takes them all")
+    func coordinatorsOnDynamoDB() async throws {
+        try await StoreKind.dynamoDB.withStore { store in
+            let log = EventLog()
+            let streams: Set<String> = ["s0", "s1", "s2", "s3"]
+            let failover = Duration.milliseconds(1500)
+            let a = await TestWorker.start("a", store: store, streams: streams, failover: failover, log: log)
+            try await waitUntil("a holds all four") { await a.held.count == 4 }
+            let b = await TestWorker.start("b", store: store, streams: streams, failover: failover, log: log)
+            try await waitUntil("2/2") { await (a.held.count, b.held.count) == (2, 2) }
+            // b's two were stolen: they are announced one failover time after the take.
+            try await waitUntil("b announced its two") { await log.acquired(by: "b").count == 2 }
+            let first = try #require(await log.acquired(by: "b").min())
+            #expect(try await b.coordinator.checkpoint(key: first, Checkpoint(fragmentNumber: "5")))
+            try await a.stop()
+            try await waitUntil("b holds all four") { await b.held.count == 4 }
+            try await b.stop()
+            let leases = try await store.list()
+            #expect(leases.allSatisfy { $0.owner == nil } && leases.contains { $0.checkpoint?.fragmentNumber == "5" })
+            #expect(await log.overlaps().isEmpty)
+        }
+    }
+}

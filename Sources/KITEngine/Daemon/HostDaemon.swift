@@ -127,7 +127,7 @@ public final class HostDaemon: Service, Sendable {
                     environment: env, configuration: aws, logger: logger))
             let summary = try await kinesis.describeStreamSummary(kds)
             publisher = KinesisResultPublisher(
-                streamName: kds, streamARN: summary.streamARN, client: kinesis, logger: logger)
+                streamName: kds, streamARN: summary.streamARN, client: kinesis, workerId: c.workerId, logger: logger)
         } else if let file = c.effectiveResultsFile {
             publisher = try JSONLResultPublisher(path: file)
         } else {
@@ -277,7 +277,9 @@ public final class HostDaemon: Service, Sendable {
                 return first
             }
             if !finished {
-                logger.warning("drain deadline passed; abandoning in-flight work", metadata: ["stream": "\(entry.pipeline.stream)"])
+                logger.warning(
+                    "drain deadline passed; abandoning in-flight work", metadata: ["stream": "\(entry.pipeline.stream)"]
+                )
                 entry.task.cancel()
                 await entry.task.value
             }

@@ -124,12 +124,13 @@ public actor LeaseCoordinator {
     }
 
     /// Renews, takes and fences until cancelled; then releases every held lease (so other workers take over at
-    /// once) and finishes ``events``. Throws only when the store cannot be prepared.
+    /// once) and finishes ``events``. Throws only when the store cannot be prepared. Call it once per coordinator.
     public func run() async throws {
         try await run(releasingOnExit: true)
     }
 
-    /// What this worker holds, how many live workers it sees (itself included), and the table as last scanned.
+    /// What this worker holds in the store (stolen leases included while their `.acquired` is still pending), how
+    /// many live workers it sees (itself included), and the table as last scanned.
     public func snapshot() async -> (held: [Lease], workersSeen: Int, all: [Lease]) {
         (held.values.map(\.lease).sorted { $0.key < $1.key }, workersSeen, table)
     }

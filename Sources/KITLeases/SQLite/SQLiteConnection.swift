@@ -58,9 +58,6 @@ final class SQLiteConnection {
         return SQLiteStatement(statement, connection: self)
     }
 
-    /// Rows changed by the last statement.
-    var changes: Int32 { sqlite3_changes(handle) }
-
     fileprivate var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 }
 
@@ -128,7 +125,4 @@ final class SQLiteStatement {
         guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
         return sqlite3_column_int64(handle, column)
     }
-
-    /// The declared type of a column holding a value, as SQLite sees it (`SQLITE_INTEGER`, `SQLITE_TEXT`, …).
-    func type(_ column: Int32) -> Int32 { sqlite3_column_type(handle, column) }
 }

@@ -72,7 +72,7 @@ public actor SQLiteLeaseStore: LeaseStore {
     public func list() async throws -> [Lease] {
         try await withLock { (db) throws(LeaseStoreError) in
             let statement = try db.prepare("SELECT \(Self.columnList) FROM \(Self.table) ORDER BY lease_key")
-            return try statement.rows(Self.lease)
+            return try statement.rows { (row) throws(LeaseStoreError) in try Self.lease(row, store: label) }
         }
     }
 
@@ -145,7 +145,7 @@ public actor SQLiteLeaseStore: LeaseStore {
             do throws(LeaseStoreError) {
                 let statement = try db.prepare(sql)
                 try statement.bind(values)
-                let rows = try statement.rows(Self.lease)
+                let rows = try statement.rows { (row) throws(LeaseStoreError) in try Self.lease(row, store: label) }
                 try db.execute("COMMIT")
                 return rows.first
             } catch {
@@ -186,10 +186,10 @@ public actor SQLiteLeaseStore: LeaseStore {
         return db
     }
 
-    private static func lease(_ row: SQLiteStatement) throws(LeaseStoreError) -> Lease {
+    private static func lease(_ row: SQLiteStatement, store: String) throws(LeaseStoreError) -> Lease {
         guard let key = row.text(0), let counter = row.integer(2) else {
             throw LeaseStoreError(
-                .invalidRecord, store: "sqlite", "a lease row lacks its key or counter (\(row.text(0) ?? "no key"))")
+                .invalidRecord, store: store, "a lease row lacks its key or counter (\(row.text(0) ?? "no key"))")
         }
         let checkpoint = row.text(3).map {
             Checkpoint(
