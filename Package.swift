@@ -139,6 +139,10 @@ let package = Package(
         .executableTarget(
             name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench", swiftSettings: strict),
 
+        .executableTarget(
+            name: "KVSBench", dependencies: ["KITTools", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska"],
+            path: "Benchmarks/KVSBench", swiftSettings: strict),
+
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
