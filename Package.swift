@@ -47,6 +47,8 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
         .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
+        // kithost's process set-up in C: signals unblocked before main (a parent may have blocked SIGTERM).
+        .target(name: "CKITHostSupport", path: "Sources/CKITHostSupport"),
 
         // KVS bytes → Matroska fragments. Imports nothing of the project.
         .target(name: "KVSMatroska", swiftSettings: strict),
@@ -102,6 +104,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
@@ -109,10 +113,12 @@ let package = Package(
         .executableTarget(
             name: "KITHost",
             dependencies: [
-                "KITTools", "KITEngine", "KVSLocal", "AWSClients",
+                "KITTools", "KITEngine", "KITLeases", "KVSLocal", "AWSClients", "CKITHostSupport", "KITPlugins",
+                "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"), "AWSSigV4",
             ],
             swiftSettings: strict),
 
@@ -120,12 +126,14 @@ let package = Package(
         .target(
             name: "PluginAPI",
             dependencies: [
-                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
-            name: "CocoLabeler", dependencies: ["PluginAPI"], path: "Plugins/CocoLabeler", swiftSettings: strict),
+            name: "CocoLabeler", dependencies: ["PluginAPI", "CTurboJPEG"], path: "Plugins/CocoLabeler",
+            swiftSettings: strict),
 
         // Benchmarks: built and run by `make bench`, never by the test command.
         .executableTarget(
@@ -143,6 +151,9 @@ let package = Package(
             name: "KVSBench", dependencies: ["KITTools", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska"],
             path: "Benchmarks/KVSBench", swiftSettings: strict),
 
+        // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
+        .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
+
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
@@ -154,11 +165,36 @@ let package = Package(
         .testTarget(
             name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
-        .testTarget(name: "KITEngineTests", dependencies: ["KITEngine"], swiftSettings: strict),
         .testTarget(
-            name: "KITLeasesTests", dependencies: ["KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport"],
+            name: "KITEngineTests",
+            dependencies: [
+                "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
+                "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: strict),
         .testTarget(
-            name: "KITPluginsTests", dependencies: ["KITPlugins", "PluginAPI", "CKITPlugin"], swiftSettings: strict),
+            name: "KITLeasesTests",
+            dependencies: [
+                "KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "KITPluginsTests",
+            dependencies: [
+                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strict),
+        // The model server (examples/model-server, Python) run as a child process; Foundation only.
+        .testTarget(name: "ModelServerTests", swiftSettings: strict),
+        // The deployment artefacts (CloudFormation template, dashboard metrics, container environment).
+        .testTarget(name: "DeployTests", dependencies: ["KITEngine"], swiftSettings: strict),
     ]
 )

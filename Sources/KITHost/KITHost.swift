@@ -11,6 +11,9 @@ struct KITHost: AsyncParsableCommand {
             InspectCommand.self,
             KVSLocalCommand.self,
             PutMediaCommand.self,
+            PluginsCommand.self,
+            RunCommand.self,
+            StatusCommand.self,
+            LeaseProbeCommand.self,
         ])
 }
-

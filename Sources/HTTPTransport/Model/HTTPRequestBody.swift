@@ -46,6 +46,16 @@ public struct HTTPRequestBody: Sendable {
         }
     }
 
+    /// The bytes of a body held in memory (empty for ``none``); `nil` for a stream, which can only be read by
+    /// sending it. Lets a transport that is not libcurl (the plugin boundary's host-services table) carry the body.
+    public var bufferedBytes: [UInt8]? {
+        switch storage {
+        case .none: return []
+        case .bytes(let bytes): return bytes
+        case .stream: return nil
+        }
+    }
+
     var isEmptyBody: Bool {
         if case .none = storage { return true }
         return false

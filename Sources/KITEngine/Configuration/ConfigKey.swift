@@ -244,6 +244,12 @@ extension ConfigKey {
             },
             current: { .number(Double($0.leaseFailoverMillis)) }),
         ConfigKey(
+            name: "discoveryIntervalMillis", kind: .int,
+            apply: { v, c throws(ConfigurationError) in
+                c.discoveryIntervalMillis = try v.int("discoveryIntervalMillis", in: 1000...3_600_000)
+            },
+            current: { .number(Double($0.discoveryIntervalMillis)) }),
+        ConfigKey(
             name: "resultsFile", kind: .string,
             apply: { v, c throws(ConfigurationError) in c.resultsFile = try v.optionalString("resultsFile") },
             current: { opt($0.effectiveResultsFile) }),
@@ -260,6 +266,18 @@ extension ConfigKey {
                 }
                 c.metricsPort = try v.int("metricsPort", in: 0...65535)
             }, current: { $0.metricsPort.map { .number(Double($0)) } ?? .null }),
+        ConfigKey(
+            name: "metricsHost", kind: .string,
+            apply: { v, c throws(ConfigurationError) in
+                c.metricsHost = try v.optionalString("metricsHost") ?? "0.0.0.0"
+            },
+            current: { .string($0.metricsHost) }),
+        ConfigKey(
+            name: "cloudWatchIntervalMillis", kind: .int,
+            apply: { v, c throws(ConfigurationError) in
+                c.cloudWatchIntervalMillis = try v.int("cloudWatchIntervalMillis", in: 1000...3_600_000)
+            },
+            current: { .number(Double($0.cloudWatchIntervalMillis)) }),
         ConfigKey(
             name: "cloudWatchNamespace", kind: .string,
             apply: { v, c throws(ConfigurationError) in

@@ -43,10 +43,16 @@ public struct HostConfiguration: Sendable, Equatable {
     public var maxFramesPerSecond: Double?
     public var leaseStore = LeaseStore.sqlite(path: "kit-leases.sqlite")
     public var leaseFailoverMillis = 10000
+    /// How often `streamNames`/`tagFilters` are resolved again (new streams picked up, removed ones released).
+    public var discoveryIntervalMillis = 30000
     public var resultsFile: String?
     public var skipWhenBehind = true
     public var metricsPort: Int? = 9464
+    /// Where the metrics/health/status server listens (all interfaces by default, for scrapers and health checks).
+    public var metricsHost = "0.0.0.0"
     public var cloudWatchNamespace: String?
+    /// How often metrics are sent to CloudWatch (PutMetricData, batched).
+    public var cloudWatchIntervalMillis = 60000
     public var workerId: String
     public var pluginDir: String?
     public var plugins: [String: ConfigValue] = [:]

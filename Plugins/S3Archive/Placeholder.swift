@@ -1,1 +1,0 @@
-// Placeholder so the target builds; the plugins issue fills it in.

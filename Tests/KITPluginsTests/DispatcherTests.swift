@@ -1,0 +1,207 @@
+import Foundation
+import KITPlugins
+import MetricsTestKit
+import PluginAPI
+import Synchronization
+import Testing
+
+/// Lambda event-source-mapping semantics of the dispatcher, through the real C ABI with SDK handlers linked into
+/// the test process (registered by descriptor, so no build step is needed).
+@Suite(.timeLimit(.minutes(2)))
+struct DispatcherTests {
+    static func configuration(
+        _ directory: URL, probe: Probe, batchSize: Int = 100, window: Duration = .zero,
+        deadline: Duration = .seconds(20),
+        maxRetries: Int = 2, quarantineAfter: Int = 3, extra: [String: Any] = [:]
+    ) -> PluginDispatcher.Configuration {
+        var config: [String: Any] = ["probe": probe.id]
+        config.merge(extra) { _, new in new }
+        let json = Array((try? JSONSerialization.data(withJSONObject: config)) ?? Data())
+        return PluginDispatcher.Configuration(
+            pluginDirectory: nil, pluginConfigs: ["Recorder": json, "RawEvent": json], batchSize: batchSize,
+            batchWindow: window, deadline: deadline, maxRetries: maxRetries, retryBackoff: .milliseconds(5),
+            quarantineAfter: quarantineAfter,
+            deadLetter: .directory(directory.appendingPathComponent("dead-letter").path), shutdownTimeout: .seconds(5))
+    }
+
+    static func deadLetters(_ directory: URL) throws -> [[String: Any]] {
+        let root = directory.appendingPathComponent("dead-letter")
+        guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
+        var documents: [[String: Any]] = []
+        for case let path as String in walker where path.hasSuffix(".json") {
+            let data = try Data(contentsOf: root.appendingPathComponent(path))
+            if let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] { documents.append(object) }
+        }
+        return documents.sorted { ($0["deadLetteredAt"] as? String ?? "") < ($1["deadLetteredAt"] as? String ?? "") }
+    }
+
+    @Test func deliversPerStreamInOrderInBatchesToEveryPlugin() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let raw = Probe.make()
+            var configuration = Self.configuration(directory, probe: probe, batchSize: 3)
+            configuration.pluginConfigs["RawEvent"] = Array(#"{"probe":"\#(raw.id)"}"#.utf8)
+            let host = TestHost(configuration: configuration)
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            try host.register(KITPluginExport.entry(RawEventHandler.self, 1), origin: "test:raw")
+            #expect(host.dispatcher.pluginNames == ["Recorder", "RawEvent"])
+
+            var deliveries: [PluginDelivery] = []
+            for call in 0..<4 {
+                let records = (0..<3).map { Records.make(sequence: call * 3 + $0 + 1) }
+                deliveries.append(
+                    host.dispatcher.enqueue(stream: "cam-1", records: Array(records.prefix(call == 3 ? 1 : 3))))
+            }
+            for delivery in deliveries { #expect(await delivery.wait()) }
+            let expected = (1...10).map(String.init)
+            #expect(probe.deliveredSequence == expected)
+            #expect(raw.deliveredSequence == expected)
+            #expect(probe.delivered.withLock { $0.allSatisfy { $0.count <= 3 } })
+            #expect(
+                host.counter("PluginInvocations", plugin: "Recorder") == Int64(probe.attempts.withLock { $0.count }))
+            #expect(host.metrics.timers(label: "PluginDuration", dimensions: [("plugin", "Recorder")]).count == 1)
+            await host.dispatcher.shutdown()
+        }
+    }
+
+    @Test func batchWindowCombinesEnqueuesAndStreamsAreIndependent() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let host = TestHost(
+                configuration: Self.configuration(directory, probe: probe, batchSize: 100, window: .milliseconds(1500)))
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            let first = host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)])
+            let other = host.dispatcher.enqueue(
+                stream: "cam-2", records: [Records.make(stream: "cam-2", sequence: 100)])
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(!first.isComplete, "the window holds the first record back")
+            let second = host.dispatcher.enqueue(
+                stream: "cam-1", records: [Records.make(sequence: 2), Records.make(sequence: 3)])
+            #expect(await first.wait())
+            #expect(await second.wait())
+            #expect(await other.wait())
+            let batches = probe.delivered.withLock { $0 }
+            #expect(batches.contains(["1", "2", "3"]), "one invocation for both enqueues: \(batches)")
+            #expect(batches.contains(["100"]), "cam-2 is its own lane: \(batches)")
+            await host.dispatcher.shutdown()
+        }
+    }
+
+    @Test func transientFailuresAreRetriedWithBackoff() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let host = TestHost(
+                configuration: Self.configuration(directory, probe: probe, maxRetries: 2, extra: ["failTimes": 2]))
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            let delivery = host.dispatcher.enqueue(stream: "cam-1", records: (1...4).map { Records.make(sequence: $0) })
+            #expect(await delivery.wait())
+            #expect(probe.deliveredSequence == ["1", "2", "3", "4"])
+            #expect(probe.attempts.withLock { $0.count } == 3)
+            #expect(host.counter("PluginInvocations", plugin: "Recorder") == 3)
+            #expect(host.counter("PluginErrors", plugin: "Recorder") == 2)
+            #expect(host.counter("PluginRetries", plugin: "Recorder") == 2)
+            #expect(host.counter("PluginDeadLettered", plugin: "Recorder") == 0)
+            #expect(try Self.deadLetters(directory).isEmpty)
+            #expect(!host.logs.messages(containing: "plugin invocation failed").isEmpty)
+            await host.dispatcher.shutdown()
+        }
+    }
+
+    @Test func aBadRecordIsIsolatedByBisectionAndDeadLettered() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let host = TestHost(
+                configuration: Self.configuration(directory, probe: probe, maxRetries: 1, extra: ["failSequence": "5"]))
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            let records = (1...8).map { Records.make(sequence: $0) }
+            let delivery = host.dispatcher.enqueue(stream: "cam-1", records: records)
+            #expect(await delivery.wait(), "dead-lettered counts as taken: the fragment may be checkpointed")
+            #expect(probe.deliveredSequence == ["1", "2", "3", "4", "6", "7", "8"])
+            let letters = try Self.deadLetters(directory)
+            try #require(letters.count == 1)
+            let letter = letters[0]
+            #expect(letter["plugin"] as? String == "Recorder")
+            #expect(letter["stream"] as? String == "cam-1")
+            #expect(letter["reason"] as? String == "error")
+            #expect((letter["error"] as? String)?.contains("bad record 5") == true)
+            #expect(letter["sequenceNumbers"] as? [String] == ["5"])
+            // The event is what the plugin was given: replayable, data byte for byte.
+            let event = try #require(letter["event"] as? [String: Any])
+            let entries = try #require(event["Records"] as? [[String: Any]])
+            let kinesis = try #require(entries.first?["kinesis"] as? [String: Any])
+            #expect(Data(base64Encoded: kinesis["data"] as? String ?? "") == Data(records[4].data))
+            #expect(entries.first?["eventSource"] as? String == "aws:kinesis")
+            #expect(entries.first?["eventID"] as? String == "cam-1:5")
+            #expect(host.counter("PluginDeadLettered", plugin: "Recorder") == 1)
+            #expect(host.counter("PluginRetries", plugin: "Recorder") >= 1)
+            await host.dispatcher.shutdown()
+        }
+    }
+
+    @Test func aMissedDeadlineCancelsDeadLettersAndQuarantines() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let host = TestHost(
+                configuration: Self.configuration(
+                    directory, probe: probe, deadline: .milliseconds(300), quarantineAfter: 2,
+                    extra: ["sleepMs": 60_000]))
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            let start = ContinuousClock.now
+            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)]).wait())
+            #expect(try await waitUntil { probe.cancelled.load(ordering: .relaxed) == 1 }, "the plugin saw the cancel")
+            #expect(host.dispatcher.quarantinedPlugins.isEmpty)
+            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 2)]).wait())
+            #expect(host.dispatcher.quarantinedPlugins == ["Recorder"])
+            #expect(ContinuousClock.now - start < .seconds(30), "nowhere near the plugin's 60 s sleep")
+            // Quarantined: straight to the dead-letter destination, the plugin is not called again.
+            let attemptsBefore = probe.attempts.withLock { $0.count }
+            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 3)]).wait())
+            #expect(probe.attempts.withLock { $0.count } == attemptsBefore)
+            let reasons = try Self.deadLetters(directory).compactMap { $0["reason"] as? String }
+            #expect(reasons.sorted() == ["deadline", "deadline", "quarantined"])
+            #expect(!host.logs.messages(containing: "plugin quarantined").isEmpty)
+            await host.dispatcher.shutdown()
+        }
+    }
+
+    @Test func deliveryCompletesOnlyWhenEveryPluginTookTheRecords() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let host = TestHost(configuration: Self.configuration(directory, probe: probe, extra: ["sleepMs": 300]))
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            let image: [UInt8] = Array(repeating: 0xAB, count: 1234)
+            let delivery = host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1, image: image)])
+            #expect(!delivery.isComplete)
+            #expect(await delivery.wait())
+            #expect(delivery.isComplete)
+            #expect(probe.deliveredSequence == ["1"])
+            #expect(probe.images.withLock { $0["cam-1:1"] } == 1234, "the frame reached the plugin via frame_image")
+            await host.dispatcher.shutdown()
+        }
+    }
+
+    @Test func shutdownAbandonsWhatCannotFinishAndRefusesNewRecords() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            var configuration = Self.configuration(directory, probe: probe, extra: ["sleepMs": 60_000])
+            configuration.shutdownTimeout = .milliseconds(300)
+            let host = TestHost(configuration: configuration)
+            try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
+            let delivery = host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)])
+            _ = try await waitUntil { probe.attempts.withLock { !$0.isEmpty } }
+            await host.dispatcher.shutdown()
+            #expect(await delivery.wait() == false, "not taken: the fragment must not be checkpointed")
+            #expect(try Self.deadLetters(directory).isEmpty)
+            #expect(
+                await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 2)]).wait() == false)
+        }
+    }
+
+    @Test func noPluginsMeansDeliveredAtOnce() async throws {
+        try await withTemporaryDirectory { directory in
+            let host = TestHost(configuration: Self.configuration(directory, probe: Probe.make()))
+            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)]).wait())
+            await host.dispatcher.shutdown()
+        }
+    }
+}

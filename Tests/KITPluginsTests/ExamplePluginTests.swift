@@ -1,0 +1,60 @@
+import Foundation
+import KITPlugins
+import MetricsTestKit
+import Testing
+
+/// The example plugin package (`examples/plugin-example`, a separate package depending on this one by path) built
+/// in its own scratch path and loaded like any third-party plugin.
+///
+/// Why this stays out of the suite's critical time: the scratch path `.build-example` persists between runs (it is
+/// git-ignored), so after the first run the build is incremental (seconds, or a relink after SDK changes); and this
+/// suite runs in parallel with the others, so even the first, cold build (the SDK and its dependencies, minutes on
+/// two cores) overlaps them instead of adding to them. `KIT_SKIP_EXAMPLE_PLUGIN=1` skips it.
+@Suite(
+    .enabled(if: ProcessInfo.processInfo.environment["KIT_SKIP_EXAMPLE_PLUGIN"] == nil),
+    .timeLimit(.minutes(15)))
+struct ExamplePluginTests {
+    static let scratch = TestPaths.packageRoot.appendingPathComponent(".build-example")
+
+    @Test func theExamplePackageBuildsSeparatelyAndLoads() async throws {
+        let swift = try #require(TestPaths.tool("swift"), "swift not on /usr/bin or /opt/swift/usr/bin")
+        let build = try await runProgram(
+            swift,
+            [
+                "build", "--package-path", TestPaths.packageRoot.appendingPathComponent("examples/plugin-example").path,
+                "--scratch-path", Self.scratch.path,
+            ])
+        try #require(build.status == 0, "example build failed:\n\(build.output.suffix(4000))")
+        let library = Self.scratch.appendingPathComponent("debug/libPersonAlert.so")
+        try #require(FileManager.default.fileExists(atPath: library.path))
+
+        try await withTemporaryDirectory { directory in
+            let plugins = try LoaderTests.pluginDirectory(in: directory)
+            let installed = plugins.appendingPathComponent("libPersonAlert.so")
+            try FileManager.default.copyItem(at: library, to: installed)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: installed.path)
+            let alerts = directory.appendingPathComponent("alerts.jsonl")
+            // The example's configuration comes from its manifest beside the library, as a user would install it.
+            try Data(#"{"alertsFile":"\#(alerts.path)","threshold":0.9}"#.utf8)
+                .write(to: plugins.appendingPathComponent("libPersonAlert.json"))
+            let host = TestHost(configuration: .init(pluginDirectory: plugins.path))
+            let reports = host.dispatcher.loadPlugins()
+            try #require(reports.count == 1 && reports[0].isLoaded, "\(reports)")
+            #expect(reports[0].name == "PersonAlert" && reports[0].version == "0.1.0")
+            let records = [
+                Records.make(sequence: 1),  // a person at 0.97: alert
+                Records.make(
+                    sequence: 2, data: Records.kitJSON(stream: "cam-1", output: #"{"prediction":[[0,0.5,0,0,1,1]]}"#)),
+            ]
+            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: records).wait())
+            await host.dispatcher.shutdown()
+            let lines = try String(contentsOf: alerts, encoding: .utf8).split(separator: "\n")
+            try #require(lines.count == 1, "\(lines)")
+            let alert = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+            #expect(alert?["stream"] as? String == "cam-1")
+            #expect(alert?["score"] as? Double == 0.97)
+            #expect(host.metrics.counters(label: "PersonAlerts").count == 1, "the plugin's own metric, via the host")
+            #expect(!host.logs.messages(containing: "PersonAlert ready").isEmpty)
+        }
+    }
+}
