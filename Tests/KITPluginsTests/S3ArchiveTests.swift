@@ -3,6 +3,7 @@ import AWSSigV4
 import Foundation
 import HTTPTransport
 import KITPlugins
+import KITTestSupport
 import Logging
 import Testing
 
@@ -55,13 +56,12 @@ struct S3ArchiveTests {
             let bytes = [UInt8](try Data(contentsOf: video))
             let plugins = try LoaderTests.pluginDirectory(in: directory)
             try LoaderTests.copyBuilt("S3Archive", to: plugins)
-            let moto = try await MotoServer.start()
-            defer { moto.stop() }
+            let moto = try await MotoServer.shared.endpoint()
             let transport = try HTTPClient()
             do {
                 try await withKVSServer(dataDirectory: directory.appendingPathComponent("kvs")) { kvsURL in
                     try await Self.check(
-                        kvsURL: kvsURL, motoURL: moto.url, transport: transport, bytes: bytes, plugins: plugins,
+                        kvsURL: kvsURL, motoURL: moto, transport: transport, bytes: bytes, plugins: plugins,
                         directory: directory)
                 }
             } catch {
@@ -166,18 +166,17 @@ struct S3ArchiveTests {
         try await withTemporaryDirectory { directory in
             let plugins = try LoaderTests.pluginDirectory(in: directory)
             try await CPlugins.build("fails", name: "Fails", mode: .fails, in: plugins)
-            let moto = try await MotoServer.start()
-            defer { moto.stop() }
+            let moto = try await MotoServer.shared.endpoint()
             let transport = try HTTPClient()
             let s3 = try S3Client(
-                region: "us-east-1", endpoint: moto.url, credentialProvider: Self.credentials, transport: transport,
+                region: "us-east-1", endpoint: moto, credentialProvider: Self.credentials, transport: transport,
                 environment: [:])
             do {
                 try await s3.createBucket("kit-dlq")
                 let dispatcher = PluginDispatcher(
                     configuration: .init(
                         pluginDirectory: plugins.path, maxRetries: 0,
-                        deadLetter: .s3(bucket: "kit-dlq", prefix: "failed/", endpoint: moto.url)),
+                        deadLetter: .s3(bucket: "kit-dlq", prefix: "failed/", endpoint: moto)),
                     services: HostServices(
                         transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
                         logger: LogCapture().logger()))
