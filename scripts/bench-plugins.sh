@@ -44,7 +44,7 @@ echo "== dispatch overhead"
 cat > "$work/blog_handler.py" <<PY
 import contextlib, io, json, sys, textwrap, time
 seed = open("$PWD/$SEED", encoding="utf-8").read()
-start = seed.index("from __future__ import print_function")
+start = seed.rindex("\n", 0, seed.index("from __future__ import print_function")) + 1
 end = seed.index("\n", seed.index("return 'Successfully processed"))
 code = textwrap.dedent(seed[start:end]).replace("<<YOUR BUCKET>>", sys.argv[2])
 namespace = {}
