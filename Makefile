@@ -3,16 +3,20 @@ SHELL := /bin/bash
 SWIFT ?= swift
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup build test inspect-demo bench fuzz format
+.PHONY: setup setup-model build test inspect-demo bench fuzz format
 
 setup:
 	./scripts/setup.sh
+
+# The model server's venv (.venv-model): mediapipe and its bundled person detector, for examples/model-server.
+setup-model:
+	./scripts/setup-model.sh
 
 build: setup
 	$(SWIFT) build
 
 # Builds and runs every test. Fuzzing and benchmarks are separate targets.
-test: setup
+test: setup setup-model
 	$(SWIFT) build --build-tests
 	KIT_VENV=$(CURDIR)/.venv $(SWIFT) test --skip-build
 

@@ -113,7 +113,8 @@ let package = Package(
         .executableTarget(
             name: "KITHost",
             dependencies: [
-                "KITTools", "KITEngine", "KVSLocal", "AWSClients", "CKITHostSupport", "KITPlugins", "HTTPTransport",
+                "KITTools", "KITEngine", "KITLeases", "KVSLocal", "AWSClients", "CKITHostSupport", "KITPlugins",
+                "HTTPTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
@@ -157,7 +158,6 @@ let package = Package(
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
-
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
@@ -172,15 +172,21 @@ let package = Package(
         .testTarget(
             name: "KITEngineTests",
             dependencies: [
-                "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska",
-                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Crypto", package: "swift-crypto"),
+                "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
+                "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "KITLeasesTests", dependencies: ["KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport"],
+            name: "KITLeasesTests",
+            dependencies: [
+                "KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "KITPluginsTests",
@@ -191,5 +197,9 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),
+        // The model server (examples/model-server, Python) run as a child process; Foundation only.
+        .testTarget(name: "ModelServerTests", swiftSettings: strict),
+        // The deployment artefacts (CloudFormation template, dashboard metrics, container environment).
+        .testTarget(name: "DeployTests", dependencies: ["KITEngine"], swiftSettings: strict),
     ]
 )

@@ -12,6 +12,8 @@ struct KITHost: AsyncParsableCommand {
             KVSLocalCommand.self,
             PutMediaCommand.self,
             PluginsCommand.self,
+            RunCommand.self,
+            StatusCommand.self,
+            LeaseProbeCommand.self,
         ])
 }
-

@@ -97,7 +97,9 @@ import Testing
                         let upTo = try await world.fragmentNumbers(stream).filter {
                             EndToEnd.fragmentOrder($0, checkpoint) <= 0
                         }
-                        #expect(Set(upTo).isSubset(of: published), "\(stream): checkpoint \(checkpoint) passed unpublished fragments")
+                        #expect(
+                            Set(upTo).isSubset(of: published),
+                            "\(stream): checkpoint \(checkpoint) passed unpublished fragments")
                     }
                     for (stream, status, stderr) in try await producers.value {
                         #expect(status == 0, "put-media \(stream) failed: \(stderr.suffix(2000))")
@@ -139,20 +141,21 @@ import Testing
                         return owners.count == inputs.count && w2 + w3 == inputs.count && abs(w2 - w3) <= 1
                     }
                     // The metrics of ours reached CloudWatch (moto).
-                    let names = try await world.python(
-                        #"""
-                        import boto3, json, sys
-                        cw = boto3.client("cloudwatch")
-                        names, token = set(), None
-                        while True:
-                            kw = {"Namespace": sys.argv[1]}
-                            if token: kw["NextToken"] = token
-                            page = cw.list_metrics(**kw)
-                            names |= {m["MetricName"] for m in page["Metrics"]}
-                            token = page.get("NextToken")
-                            if not token: break
-                        print(json.dumps(sorted(names)))
-                        """#, ["KITE2E\(suffix)"]) as? [String] ?? []
+                    let names =
+                        try await world.python(
+                            #"""
+                            import boto3, json, sys
+                            cw = boto3.client("cloudwatch")
+                            names, token = set(), None
+                            while True:
+                                kw = {"Namespace": sys.argv[1]}
+                                if token: kw["NextToken"] = token
+                                page = cw.list_metrics(**kw)
+                                names |= {m["MetricName"] for m in page["Metrics"]}
+                                token = page.get("NextToken")
+                                if not token: break
+                            print(json.dumps(sorted(names)))
+                            """#, ["KITE2E\(suffix)"]) as? [String] ?? []
                     for name in [
                         "FragmentsRead", "FramesSampled", "FramesDecoded", "EndpointCalls", "EndpointLatency",
                         "RecordsPublished", "IngestToProcessLatency", "DecodeTime", "EncodeTime", "LeasesHeld",

@@ -19,7 +19,7 @@ import Testing
             output: Array(#"{"prediction":[[0,0.97,0.1,0.2,0.3,0.4]]}"#.utf8), outputContentType: "application/json",
             imageContentType: "image/jpeg", imageBytes: 1234, imageSHA256: String(repeating: "ab", count: 32),
             width: 640, height: 480, endpointLatencyMillis: 12.5, attempts: 1, inferenceError: error,
-            workerId: "w1", processedAtMillis: 1_511_852_110_000)
+            workerId: "w1", receivedAtMillis: 1_511_852_109_900, processedAtMillis: 1_511_852_110_000)
     }
 
     /// KIT's four keys come first with Java's strings, and the blog's Lambda slicing reads them.

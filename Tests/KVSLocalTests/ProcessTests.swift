@@ -294,7 +294,9 @@ struct ProcessTests {
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             let streams = (0..<50).map { "swarm-\($0)" }
             try await withKVSLocalProcess(
-                data: directory.appendingPathComponent("data"), log: directory.appendingPathComponent("server.log")
+                data: directory.appendingPathComponent("data"), log: directory.appendingPathComponent("server.log"),
+                // Producers may stall under load: consumers stop by themselves once they have the 3 fragments.
+                idleTimeout: 60
             ) { server in
                 let started = ContinuousClock.now
                 let json = try await KVSTool.run(
@@ -302,6 +304,7 @@ struct ProcessTests {
                     spec: [
                         "endpoint": server.url, "streams": streams, "file": input.path, "out": out.path,
                         "start": 1_700_000_000.0, "chunk": 16_384, "pace": 0.005, "timeout": 150,
+                        "expect_fragments": 3,
                     ], directory: directory, timeout: .seconds(240))
                 let elapsed = ContinuousClock.now - started
                 let results = try #require(json as? [String: [String: Any]])

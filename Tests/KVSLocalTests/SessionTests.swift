@@ -30,7 +30,9 @@ struct SessionTests {
             let inputFrames = try await MediaTools.frameMD5(input)
             try await withServer(
                 dataDirectory: directory.appendingPathComponent("data"),
-                configure: { $0.limits.getMediaIdleTimeout = .seconds(3) }
+                // Long enough for a slow producer to start; the consumer stops by itself once it has the four
+                // fragments, and the server ends the session an idle timeout later.
+                configure: { $0.limits.getMediaIdleTimeout = .seconds(10) }
             ) { server, url in
                 _ = try await KVSTool.steps(
                     endpoint: url, [["op": "create_stream", "args": ["StreamName": "live"]]], directory: directory)
@@ -41,6 +43,7 @@ struct SessionTests {
                         ["op": "get_data_endpoint", "args": ["StreamName": "live", "APIName": "GET_MEDIA"]],
                         [
                             "client": "kinesis-video-media", "endpoint": "$data", "op": "get_media", "save": live.path,
+                            "expect_fragments": 4,
                             "args": ["StreamName": "live", "StartSelector": ["StartSelectorType": "NOW"]],
                         ],
                     ], directory: directory)
@@ -53,7 +56,9 @@ struct SessionTests {
                 let results = try await consumer
                 #expect(results[1].ok, "\(results[1])")
                 #expect(try await MediaTools.frameMD5(live) == inputFrames, "every live fragment arrived, in order")
-                try await Self.waitFor(server) { $0.first { $0.name == "live" }?.openGetMediaSessions == 0 }
+                try await Self.waitFor(server, timeout: .seconds(60)) {
+                    $0.first { $0.name == "live" }?.openGetMediaSessions == 0
+                }
             }
         }
     }
@@ -328,6 +333,56 @@ struct SessionTests {
         }
     }
 
+    @Test func getMediaBandwidthCapAndPutMediaConnectionDuration() async throws {
+        try await withTemporaryDirectory { directory in
+            let input = directory.appendingPathComponent("in.mkv")
+            try await MediaTools.makeTestVideo(at: input, seconds: 4)
+            // GetMedia at most 40 kB/s (KVS: 25 MB/s): a lower bound on the time, whatever the load.
+            let rate = 40_000
+            try await withServer(
+                dataDirectory: directory.appendingPathComponent("data"),
+                configure: { $0.limits.getMediaBytesPerSecond = rate }
+            ) { _, url in
+                _ = try await KVSTool.steps(
+                    endpoint: url, [["op": "create_stream", "args": ["StreamName": "slow"]]], directory: directory)
+                _ = try await KVSTool.put(endpoint: url, stream: "slow", file: input, directory: directory)
+                let started = ContinuousClock.now
+                let read = try await KVSTool.steps(
+                    endpoint: url,
+                    [
+                        [
+                            "client": "kinesis-video-media", "op": "get_media",
+                            "args": ["StreamName": "slow", "StartSelector": ["StartSelectorType": "EARLIEST"]],
+                        ]
+                    ], directory: directory)
+                let elapsed = ContinuousClock.now - started
+                let bytes = try #require(read[0].result("PayloadBytes") as? Int)
+                #expect(bytes > 3 * rate, "enough payload to measure: \(bytes)")
+                // One second's worth may go at once (the bucket starts full).
+                let minimum = Double(bytes - rate) / Double(rate)
+                #expect(elapsed >= .milliseconds(Int64(minimum * 900)), "\(bytes) bytes in \(elapsed)")
+            }
+            // A PutMedia session older than the maximum connection duration ends with error 4003.
+            try await withServer(
+                dataDirectory: directory.appendingPathComponent("data2"),
+                configure: {
+                    $0.limits.putMediaMaxConnectionDuration = .seconds(1)
+                    $0.limits.putMediaIdleTimeout = .seconds(120)
+                }
+            ) { _, url in
+                _ = try await KVSTool.steps(
+                    endpoint: url, [["op": "create_stream", "args": ["StreamName": "long"]]], directory: directory)
+                let put = try await KVSTool.put(
+                    endpoint: url, stream: "long", file: input, directory: directory, chunk: 8192,
+                    extra: ["pause_after": 16_384, "pause_after_ack": "BUFFERING", "pause_until_closed": true])
+                #expect(put["closed"] as? Bool == true, "\(put)")
+                let errors = (put["acks"] as? [[String: Any]] ?? []).filter { $0["EventType"] as? String == "ERROR" }
+                #expect(errors.map { $0["ErrorId"] as? Int } == [4003], "\(put)")
+                #expect(errors.first?["ErrorCode"] as? String == "MAX_CONNECTION_DURATION_REACHED")
+            }
+        }
+    }
+
     @Test func gracefulShutdownEndsLiveSessions() async throws {
         try await withTemporaryDirectory { directory in
             var configuration = KVSLocalServer.Configuration(dataDirectory: directory.path)
@@ -408,13 +463,13 @@ struct SessionTests {
             let streams = (0..<24).map { "swarm-\($0)" }
             try await withServer(
                 dataDirectory: directory.appendingPathComponent("data"),
-                configure: { $0.limits.getMediaIdleTimeout = .seconds(6) }
+                configure: { $0.limits.getMediaIdleTimeout = .seconds(60) }
             ) { server, url in
                 let json = try await KVSTool.run(
                     "swarm",
                     spec: [
                         "endpoint": url, "streams": streams, "file": input.path, "out": out.path, "start": Self.start,
-                        "chunk": 16_384, "pace": 0.005, "timeout": 120,
+                        "chunk": 16_384, "pace": 0.005, "timeout": 120, "expect_fragments": 3,
                     ], directory: directory, timeout: .seconds(240))
                 let results = try #require(json as? [String: [String: Any]])
                 #expect(results.count == streams.count)

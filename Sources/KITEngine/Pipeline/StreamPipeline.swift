@@ -149,6 +149,8 @@ public final class StreamPipeline: Sendable {
         reader?.cancel()
     }
 
+    static var nowMillis: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
     // MARK: Reader side
 
     struct SampledFrame {
@@ -161,6 +163,7 @@ public final class StreamPipeline: Sendable {
 
     struct FragmentWork {
         var metadata: FragmentMetadata
+        var receivedAtMillis: Int64
         var frames: [SampledFrame]
     }
 
@@ -184,7 +187,7 @@ public final class StreamPipeline: Sendable {
         try await reader.run(from: position) { fragment in
             guard let metadata = fragment.metadata else { return }
             try await inFlight.acquire()
-            var work = FragmentWork(metadata: metadata, frames: [])
+            var work = FragmentWork(metadata: metadata, receivedAtMillis: Self.nowMillis, frames: [])
             var eligible = 0
             var skipped = 0
             let keyFrames = FrameImager.keyFrames(of: fragment)
@@ -267,7 +270,7 @@ public final class StreamPipeline: Sendable {
                 imageSHA256: SHA256.hash(data: image.bytes).map { String(format: "%02x", $0) }.joined(),
                 width: image.width, height: image.height, endpointLatencyMillis: outcome.latency.milliseconds,
                 attempts: outcome.attempts, inferenceError: outcome.error, workerId: settings.workerId,
-                processedAtMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                receivedAtMillis: work.receivedAtMillis, processedAtMillis: Self.nowMillis)
             records.append(record)
             images.append(image.bytes)
         }

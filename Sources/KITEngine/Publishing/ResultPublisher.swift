@@ -1,6 +1,7 @@
 import AWSClients
 import Foundation
 import Logging
+import Metrics
 
 /// Where results go. `publish` returns only when every record is durably accepted (retrying as long as it takes,
 /// until cancelled), so a fragment can be checkpointed after it.
@@ -22,11 +23,13 @@ public struct KinesisResultPublisher: ResultPublisher {
     public let eventSourceARN: String
     let client: KinesisClient
     let logger: Logger
+    let workerId: String
 
-    public init(streamName: String, streamARN: String, client: KinesisClient, logger: Logger) {
+    public init(streamName: String, streamARN: String, client: KinesisClient, workerId: String, logger: Logger) {
         self.streamName = streamName
         eventSourceARN = streamARN
         self.client = client
+        self.workerId = workerId
         self.logger = logger
     }
 
@@ -39,7 +42,9 @@ public struct KinesisResultPublisher: ResultPublisher {
             let entries = pending.map { PutRecordsEntry(data: records[$0], partitionKey: stream) }
             let outcome: PutRecordsOutcome
             do {
-                outcome = try await client.putRecords(streamName: streamName, records: entries)
+                // One attempt per round: the rounds here retry (without end), and count what failed.
+                outcome = try await client.putRecords(
+                    streamName: streamName, records: entries, limits: PutRecordsLimits(maxAttempts: 1))
             } catch {
                 throw CancellationError()
             }
@@ -53,6 +58,8 @@ public struct KinesisResultPublisher: ResultPublisher {
                 }
             }
             if !again.isEmpty {
+                Counter(label: MetricName.recordsFailed, dimensions: [("stream", stream), ("worker", workerId)])
+                    .increment(by: Int64(again.count))
                 round += 1
                 let first = outcome.results.first { !$0.isSuccess }
                 logger.warning(

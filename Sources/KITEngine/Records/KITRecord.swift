@@ -30,6 +30,9 @@ public struct KITRecord: Sendable, Equatable {
     /// records + skipped = eligible I-frames holds and nothing is lost silently.
     public var inferenceError: String?
     public var workerId: String
+    /// When the fragment was complete in this worker's reader (milliseconds since the epoch): processedAt − receivedAt
+    /// − endpointLatency is the latency the host itself adds.
+    public var receivedAtMillis: Int64
     /// When the result was made (milliseconds since the epoch).
     public var processedAtMillis: Int64
 
@@ -56,6 +59,7 @@ public struct KITRecord: Sendable, Equatable {
         o.add("attempts", attempts)
         if let inferenceError { o.add("inferenceError", inferenceError) }
         o.add("workerId", workerId)
+        o.add("receivedAtMillis", receivedAtMillis)
         o.add("processedAtMillis", processedAtMillis)
         return Array(o.finished().utf8)
     }

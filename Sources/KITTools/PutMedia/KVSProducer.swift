@@ -104,8 +104,14 @@ public struct KVSProducer: Sendable {
         if input == .standardInput, options.loops > 1 {
             throw PutMediaError(.invalidArgument, "standard input cannot be looped; give a file")
         }
-        // Fail on a bad input before touching the service.
-        _ = try GOPSource.open(input, readSize: options.readSize)
+        // Fail on a bad input before touching the service: a file is read up to its Tracks (standard input can
+        // only be read once, so it is checked as it streams).
+        var probe = try GOPSource.open(input, readSize: options.readSize)
+        if input != .standardInput {
+            while let event = try probe.next() {
+                if case .header = event { break }
+            }
+        }
 
         let media: KinesisVideoMediaClient
         do {

@@ -17,6 +17,7 @@ struct GetMediaSession: Sendable {
     let idleTimeout: Duration
     let clock: KVSLocalClock
     let dropAfter: Int?
+    let bytesPerSecond: Int?
     let stopped: StopFlag
 
     /// Resolves a StartSelector against the stream as it is now.
@@ -54,7 +55,7 @@ struct GetMediaSession: Sendable {
     }
 
     func run(writer: inout any ResponseBodyWriter) async throws {
-        var output = MediaStreamWriter(dropAfter: dropAfter)
+        var output = MediaStreamWriter(dropAfter: dropAfter, bytesPerSecond: bytesPerSecond)
         var cursor: String?
         if case .after(let number) = start { cursor = number }
         // Each pass sends at least one fragment or waits at most `idleTimeout`; it ends when a wait times out.

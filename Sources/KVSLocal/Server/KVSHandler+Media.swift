@@ -21,7 +21,8 @@ extension KVSHandler {
         let stop = StopFlag()
         let session = GetMediaSession(
             store: store, start: start, idleTimeout: configuration.limits.getMediaIdleTimeout,
-            clock: configuration.clock, dropAfter: fault.dropMediaAfterBytes, stopped: stop)
+            clock: configuration.clock, dropAfter: fault.dropMediaAfterBytes,
+            bytesPerSecond: configuration.limits.getMediaBytesPerSecond, stopped: stop)
         var headers = HTTPFields()
         headers[.contentType] = "video/webm"
         headers[Self.requestIDHeader] = requestID
@@ -123,15 +124,23 @@ extension KVSHandler {
     }
 
     /// While the body is silent: an `IDLE` ack every `putMediaIdleAckInterval`, and the end of the session after
-    /// `putMediaIdleTimeout` (KVS closes a PutMedia that sends nothing for 30 s).
+    /// `putMediaIdleTimeout` (KVS closes a PutMedia that sends nothing for 30 s). A session older than
+    /// `putMediaMaxConnectionDuration` gets a `MAX_CONNECTION_DURATION_REACHED` ack and ends.
     private static func watchIdle(
         activity: Activity, limits: KVSLocalServer.Limits, sink: AsyncStream<PutMediaAck>.Continuation
     ) async throws {
         let interval = limits.putMediaIdleAckInterval
-        let tick = min(interval.map { $0 / 2 } ?? .seconds(1), .seconds(1), limits.putMediaIdleTimeout / 2)
+        var tick = min(interval.map { $0 / 2 } ?? .seconds(1), .seconds(1), limits.putMediaIdleTimeout / 2)
+        if let maximum = limits.putMediaMaxConnectionDuration { tick = min(tick, maximum / 4) }
+        let opened = ContinuousClock.now
         var lastIdleAck = ContinuousClock.now
         while !Task.isCancelled {
             try await Task.sleep(for: max(tick, .milliseconds(20)))
+            if let maximum = limits.putMediaMaxConnectionDuration, ContinuousClock.now - opened >= maximum {
+                sink.yield(PutMediaAck(eventType: .error, errorID: .maxConnectionDurationReached))
+                sink.finish()
+                return
+            }
             let idle = activity.idleFor
             if idle >= limits.putMediaIdleTimeout {
                 sink.finish()

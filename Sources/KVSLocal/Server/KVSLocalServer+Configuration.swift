@@ -75,6 +75,11 @@ extension KVSLocalServer {
         public var maxElementBytes: Int
         /// A GetMedia session that has sent everything ends after waiting this long for a new fragment.
         public var getMediaIdleTimeout: Duration
+        /// GetMedia sends at most this many bytes per second per session (KVS: 25 MB/s); nil: unlimited.
+        public var getMediaBytesPerSecond: Int?
+        /// A PutMedia session open this long gets a `MAX_CONNECTION_DURATION_REACHED` (4003) acknowledgement and is
+        /// closed; nil: no limit. (KVS ends long sessions with that error; producers reconnect.)
+        public var putMediaMaxConnectionDuration: Duration?
         /// A PutMedia session that receives no bytes for this long is closed (KVS: 30 s).
         public var putMediaIdleTimeout: Duration
         /// While a PutMedia body is silent, an `IDLE` acknowledgement is sent this often (nil: never).
@@ -89,6 +94,7 @@ extension KVSLocalServer {
             putMediaConnectionsPerStream: Int? = nil, archivedMediaCallsPerSecond: Int? = nil,
             maxFragmentBytes: Int = 50 << 20, maxFragmentDuration: Duration = .seconds(20),
             maxElementBytes: Int = 16 << 20, getMediaIdleTimeout: Duration = .seconds(30),
+            getMediaBytesPerSecond: Int? = 25_000_000, putMediaMaxConnectionDuration: Duration? = nil,
             putMediaIdleTimeout: Duration = .seconds(30), putMediaIdleAckInterval: Duration? = .seconds(5),
             maxStreams: Int = 10_000, maxRequestBodyBytes: Int = 1 << 20
         ) {
@@ -101,15 +107,19 @@ extension KVSLocalServer {
             self.maxFragmentDuration = maxFragmentDuration
             self.maxElementBytes = maxElementBytes
             self.getMediaIdleTimeout = getMediaIdleTimeout
+            self.getMediaBytesPerSecond = getMediaBytesPerSecond
+            self.putMediaMaxConnectionDuration = putMediaMaxConnectionDuration
             self.putMediaIdleTimeout = putMediaIdleTimeout
             self.putMediaIdleAckInterval = putMediaIdleAckInterval
             self.maxStreams = maxStreams
             self.maxRequestBodyBytes = maxRequestBodyBytes
         }
 
-        /// No rate or connection limits (load tests, benchmarks).
+        /// No rate, bandwidth or connection limits (load tests, benchmarks).
         public static var unlimited: Limits {
-            Limits(getMediaCallsPerSecond: nil, getMediaConnectionsPerStream: nil, putMediaCallsPerSecond: nil)
+            Limits(
+                getMediaCallsPerSecond: nil, getMediaConnectionsPerStream: nil, putMediaCallsPerSecond: nil,
+                getMediaBytesPerSecond: nil)
         }
     }
 

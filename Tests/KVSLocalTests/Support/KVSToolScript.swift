@@ -18,6 +18,43 @@ enum KVSToolScript {
         KEY, SECRET = "AKIDKVSLOCALTEST", "kvs-local-test-secret"
 
 
+        TOKEN_TAG = b"AWS_KINESISVIDEO_CONTINUATION_TOKEN"
+
+
+        def has_fragments(data, count):
+            """Whether `data` (GetMedia output) holds `count` whole fragments: the trailing tags of the last one (its
+            continuation token: the TagString element 0x4487 after the tag name, value included) have arrived."""
+            if not count:
+                return False
+            position = -1
+            for _ in range(count):
+                position = data.find(TOKEN_TAG, position + 1)
+                if position < 0:
+                    return False
+            rest = data[position + len(TOKEN_TAG):]
+            if len(rest) < 3 or rest[0:2] != b"\x44\x87" or rest[2] == 0:
+                return False
+            length = 8 - rest[2].bit_length() + 1
+            if len(rest) < 2 + length:
+                return False
+            size = int.from_bytes(rest[2:2 + length], "big") & ((1 << (7 * length)) - 1)
+            return len(rest) >= 2 + length + size
+
+
+        def parts(payload):
+            """The payload's bytes as they arrive (one HTTP chunk at a time: `read(n)` would wait for n bytes)."""
+            raw = getattr(payload, "_raw_stream", None)
+            if raw is not None and hasattr(raw, "stream"):
+                for part in raw.stream(65536, decode_content=False):
+                    yield part
+                return
+            while True:
+                part = payload.read(65536)
+                if not part:
+                    return
+                yield part
+
+
         def jsonable(value):
             if isinstance(value, datetime.datetime):
                 return value.timestamp()
@@ -104,11 +141,12 @@ enum KVSToolScript {
                 elif "Payload" in response:
                     data = b""
                     try:
-                        while True:
-                            part = response["Payload"].read(65536)
-                            if not part:
-                                break
+                        for part in parts(response["Payload"]):
                             data += part
+                            if has_fragments(data, step.get("expect_fragments")):
+                                # Everything expected arrived: stop instead of waiting for the idle timeout.
+                                response["Payload"].close()
+                                break
                     except Exception as e:  # noqa: BLE001 - a dropped connection: report what arrived
                         result["PayloadError"] = type(e).__name__
                     if step.get("save"):
@@ -290,12 +328,14 @@ enum KVSToolScript {
                     endpoint = kv.get_data_endpoint(StreamName=name, APIName="GET_MEDIA")["DataEndpoint"]
                     media = session("us-east-1").client("kinesis-video-media", endpoint_url=endpoint, config=config(spec))
                     payload = media.get_media(StreamName=name, StartSelector={"StartSelectorType": "EARLIEST"})["Payload"]
+                    data = b""
+                    for part in parts(payload):
+                        data += part
+                        if has_fragments(data, spec.get("expect_fragments")):
+                            payload.close()
+                            break
                     with open(os.path.join(spec["out"], name + ".mkv"), "wb") as f:
-                        while True:
-                            part = payload.read(65536)
-                            if not part:
-                                break
-                            f.write(part)
+                        f.write(data)
                     results.setdefault(name, {})["consumer"] = "ok"
                 except Exception as e:  # noqa: BLE001
                     results.setdefault(name, {})["consumer"] = repr(e)

@@ -54,11 +54,12 @@ final class KVSLocalProcess: @unchecked Sendable {
     }
 
     /// Starts the server and waits (bounded) for its URL line.
-    static func start(data: URL, log: URL, extra: [String] = []) async throws -> KVSLocalProcess {
+    /// A GetMedia session that has sent everything ends after `idleTimeout` seconds without a new fragment.
+    static func start(data: URL, log: URL, idleTimeout: Int = 2) async throws -> KVSLocalProcess {
         let process = Process()
         process.executableURL = Kithost.executable
         process.arguments =
-            ["kvs-local", "--port", "0", "--data", data.path, "--get-media-idle-timeout", "2"] + extra
+            ["kvs-local", "--port", "0", "--data", data.path, "--get-media-idle-timeout", "\(idleTimeout)"]
         let stdout = Pipe()
         process.standardOutput = stdout
         FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -132,9 +133,9 @@ final class KVSLocalProcess: @unchecked Sendable {
 
 /// Runs `body` with a `kithost kvs-local` process; it is killed (SIGKILL) however `body` ends.
 func withKVSLocalProcess<T>(
-    data: URL, log: URL, extra: [String] = [], _ body: (KVSLocalProcess) async throws -> T
+    data: URL, log: URL, idleTimeout: Int = 2, _ body: (KVSLocalProcess) async throws -> T
 ) async throws -> T {
-    let server = try await KVSLocalProcess.start(data: data, log: log, extra: extra)
+    let server = try await KVSLocalProcess.start(data: data, log: log, idleTimeout: idleTimeout)
     do {
         let result = try await body(server)
         try await server.stop()

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+@testable import KITEngine
+
+/// The deployment artefacts: the CloudFormation template lints clean, its dashboard shows every metric the host emits
+/// (and no other of ours), and the container's environment names only real kithost configuration keys.
+@Suite(
+    .enabled(
+        if: DeployPaths.haveTestVenv,
+        "needs the test venv (.venv with cfn-lint and PyYAML): run scripts/setup.sh or `make setup`"),
+    .timeLimit(.minutes(3)))
+struct DeployTests {
+    /// Every metric name the host, its lease coordinator and the plugin dispatcher emit (docs/ARCHITECTURE.md
+    /// "Metrics": engine per stream, worker, plugins).
+    static let ourMetrics: Set<String> = [
+        "FragmentsRead", "BytesRead", "FramesSampled", "FramesDecoded", "FramesSkipped", "EndpointCalls",
+        "EndpointErrors", "RecordsPublished", "RecordsFailed", "GetMediaReconnects", "DecodeTime", "EncodeTime",
+        "EndpointLatency", "IngestToProcessLatency", "MillisBehindNow", "LeasesHeld", "WorkersSeen",
+        "ProcessCPUSeconds", "ProcessResidentMemory", "PluginInvocations", "PluginErrors", "PluginRetries",
+        "PluginDeadLettered", "PluginDuration",
+    ]
+
+    @Test func cfnLintPasses() async throws {
+        let result = try await DeployPaths.run(
+            DeployPaths.venv.appendingPathComponent("bin/cfn-lint"), [DeployPaths.template.path])
+        #expect(result.status == 0, "cfn-lint found problems:\n\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func dashboardShowsEveryMetricOfOurs() async throws {
+        let names = try await templateLines([])
+        #expect(
+            Set(names) == Self.ourMetrics,
+            "missing: \(Self.ourMetrics.subtracting(names).sorted()), unknown: \(Set(names).subtracting(Self.ourMetrics).sorted())"
+        )
+    }
+
+    @Test func containerEnvironmentNamesRealConfigKeys() async throws {
+        let names = Set(try await templateLines(["--environment"]))
+        let known = Set(ConfigKey.all.map(\.environmentName))
+        #expect(!names.isEmpty)
+        #expect(names.isSubset(of: known), "not kithost config keys: \(names.subtracting(known).sorted())")
+        // What a deployment cannot run without.
+        for required in [
+            "KIT_STREAM_NAMES", "KIT_TAG_FILTERS", "KIT_SAGE_MAKER_ENDPOINT", "KIT_END_POINT_ACCEPT_CONTENT_TYPE",
+            "KIT_KDS_STREAM_NAME", "KIT_LEASE_STORE", "KIT_CLOUD_WATCH_NAMESPACE", "KIT_REGION",
+        ] {
+            #expect(names.contains(required), "\(required) is not set")
+        }
+    }
+
+    @Test func scriptRejectsATemplateWithoutDashboard() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kit-deploy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("empty.yaml")
+        try Data("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n".utf8).write(to: file)
+        let result = try await DeployPaths.run(
+            DeployPaths.venv.appendingPathComponent("bin/python"), [DeployPaths.metricsScript.path, file.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no AWS::CloudWatch::Dashboard"), "\(result.stderr)")
+    }
+
+    private func templateLines(_ extra: [String]) async throws -> [String] {
+        let result = try await DeployPaths.run(
+            DeployPaths.venv.appendingPathComponent("bin/python"),
+            [DeployPaths.metricsScript.path, DeployPaths.template.path] + extra)
+        try #require(result.status == 0, "template-metrics.py failed: \(result.stderr)")
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+}
+
+enum DeployPaths {
+    /// `<root>/Tests/DeployTests/DeployTests.swift` → `<root>`.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let template = packageRoot.appendingPathComponent("deploy/cloudformation/kit.yaml")
+    static let metricsScript = packageRoot.appendingPathComponent("scripts/template-metrics.py")
+
+    /// `$KIT_VENV`, else `<root>/.venv` (scripts/setup.sh).
+    static var venv: URL {
+        ProcessInfo.processInfo.environment["KIT_VENV"].map { URL(fileURLWithPath: $0) }
+            ?? packageRoot.appendingPathComponent(".venv", isDirectory: true)
+    }
+
+    static var haveTestVenv: Bool {
+        FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("bin/cfn-lint").path)
+    }
+
+    struct Output: Sendable {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a command to completion, both outputs read on their own threads so a chatty child never blocks.
+    static func run(_ executable: URL, _ arguments: [String]) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = executable
+                        process.arguments = arguments
+                        process.currentDirectoryURL = packageRoot
+                        let out = Pipe()
+                        let err = Pipe()
+                        process.standardInput = FileHandle.nullDevice
+                        process.standardOutput = out
+                        process.standardError = err
+                        try process.run()
+                        let group = DispatchGroup()
+                        let box = OutputBox()
+                        group.enter()
+                        DispatchQueue.global().async {
+                            box.setOut(out.fileHandleForReading.readDataToEndOfFile())
+                            group.leave()
+                        }
+                        let errData = err.fileHandleForReading.readDataToEndOfFile()
+                        group.wait()
+                        process.waitUntilExit()
+                        return Output(
+                            status: process.terminationStatus, stdout: String(decoding: box.out, as: UTF8.self),
+                            stderr: String(decoding: errData, as: UTF8.self))
+                    })
+            }
+        }
+    }
+
+    private final class OutputBox: @unchecked Sendable {
+        // @unchecked: guarded by `lock`.
+        private let lock = NSLock()
+        private var data = Data()
+        func setOut(_ value: Data) { lock.withLock { data = value } }
+        var out: Data { lock.withLock { data } }
+    }
+}
