@@ -14,7 +14,10 @@ SEED=${KIT_SEED:-../shared/seed/kit-blog-ko.txt}
 
 work=$(mktemp -d /tmp/kit-bench-plugins.XXXXXX)
 moto_pid=""
-cleanup() { [ -n "$moto_pid" ] && kill -9 "$moto_pid" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  if [ -n "$moto_pid" ]; then { kill -9 "$moto_pid"; wait "$moto_pid"; } 2>/dev/null || true; fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 swift build -c release --scratch-path .build-bench --product PluginBench >&2
