@@ -151,6 +151,14 @@ let package = Package(
             name: "KVSBench", dependencies: ["KITTools", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska"],
             path: "Benchmarks/KVSBench", swiftSettings: strict),
 
+        .executableTarget(
+            name: "PluginBench",
+            dependencies: [
+                "KITPlugins", "PluginAPI", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PluginBench", swiftSettings: strict),
+
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
@@ -187,8 +195,9 @@ let package = Package(
         .testTarget(
             name: "KITPluginsTests",
             dependencies: [
-                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "KITTestSupport", "AWSClients", "AWSSigV4",
+                "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),
