@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: setup setup-model build test demo inspect-demo bench fuzz format
+.PHONY: setup setup-model build test demo inspect-demo bench fuzz format check-image
 
 setup:
 	./scripts/setup.sh
@@ -41,3 +41,8 @@ fuzz: setup
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Plugins Tests Benchmarks
+
+# The Dockerfile's runtime stage without Docker: debootstrap'd bookworm + runtime packages, release kithost and
+# plugins, ldd / --help / plugins check in a chroot (needs root; slow the first time, cached in .build-rootfs).
+check-image:
+	./scripts/check-runtime-image.sh

@@ -147,6 +147,18 @@ let package = Package(
         .executableTarget(
             name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench", swiftSettings: strict),
 
+        .executableTarget(
+            name: "KVSBench", dependencies: ["KITTools", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska"],
+            path: "Benchmarks/KVSBench", swiftSettings: strict),
+
+        .executableTarget(
+            name: "PluginBench",
+            dependencies: [
+                "KITPlugins", "PluginAPI", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PluginBench", swiftSettings: strict),
+
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
@@ -183,8 +195,9 @@ let package = Package(
         .testTarget(
             name: "KITPluginsTests",
             dependencies: [
-                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "KITTestSupport", "AWSClients", "AWSSigV4",
+                "HTTPTransport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),

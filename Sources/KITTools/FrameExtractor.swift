@@ -11,8 +11,7 @@ final class FrameExtractor {
     private let directory: URL
     private let encoder: ImageEncoder
     private var sampler: KeyFrameSampler
-    private var decoder: KeyFrameDecoder?
-    private var decoderKey: (codecID: String, codecPrivate: [UInt8]?)?
+    private let decoders = TrackDecoderCache()
     private var reportedUnsupported: String?
 
     init(directory: String, format: String, quality: Int, interval: Int) throws(SetupError) {
@@ -78,16 +77,9 @@ final class FrameExtractor {
     }
 
     private func decoder(for track: MatroskaTrack) throws(MediaError) -> KeyFrameDecoder {
-        if let decoder, let key = decoderKey, key.codecID == track.codecID, key.codecPrivate == track.codecPrivate {
-            return decoder
-        }
-        let hint = ColorDescription(
-            matroskaMatrixCoefficients: track.matrixCoefficients, matroskaRange: track.colourRange)
-        let made = try KeyFrameDecoder(
-            matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate, colorHint: hint)
-        decoder = made
-        decoderKey = (track.codecID, track.codecPrivate)
-        return made
+        try decoders.decoder(
+            matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate,
+            matrixCoefficients: track.matrixCoefficients, colourRange: track.colourRange)
     }
 
     private func errorLine(_ error: any Error, fragment: Int, millis: Int64) -> String {

@@ -11,15 +11,11 @@ import Testing
         "needs the test venv (.venv with cfn-lint and PyYAML): run scripts/setup.sh or `make setup`"),
     .timeLimit(.minutes(3)))
 struct DeployTests {
-    /// Every metric name the host, its lease coordinator and the plugin dispatcher emit (docs/ARCHITECTURE.md
-    /// "Metrics": engine per stream, worker, plugins).
-    static let ourMetrics: Set<String> = [
-        "FragmentsRead", "BytesRead", "FramesSampled", "FramesDecoded", "FramesSkipped", "EndpointCalls",
-        "EndpointErrors", "RecordsPublished", "RecordsFailed", "GetMediaReconnects", "DecodeTime", "EncodeTime",
-        "EndpointLatency", "IngestToProcessLatency", "MillisBehindNow", "LeasesHeld", "WorkersSeen",
-        "ProcessCPUSeconds", "ProcessResidentMemory", "PluginInvocations", "PluginErrors", "PluginRetries",
-        "PluginDeadLettered", "PluginDuration",
-    ]
+    /// Every metric name the host emits (`MetricName.all`: engine per stream, worker) and the plugin dispatcher's
+    /// (labels in Sources/KITPlugins/Dispatch/PluginDispatcher.swift, `plugin` dimension).
+    static let ourMetrics = Set(MetricName.all).union([
+        "PluginInvocations", "PluginErrors", "PluginRetries", "PluginDeadLettered", "PluginDuration",
+    ])
 
     @Test func cfnLintPasses() async throws {
         let result = try await DeployPaths.run(
@@ -49,6 +45,51 @@ struct DeployTests {
         }
     }
 
+    /// The stack's container environment, worked out for sample parameters, is a configuration `kithost run` accepts
+    /// and reads as meant (`--print-config`).
+    @Test(arguments: [
+        ("front,back", #"{"key":"Location","values":["Front","Parking"]}"#),
+        ("front", ""),
+    ])
+    func containerEnvironmentIsAValidKithostConfiguration(streamNames: String, tagFilters: String) async throws {
+        let parameters = [
+            "AppName=kit", "SageMakerEndpoint=kit-person", "DockerImageRepository=image", "StreamNames=\(streamNames)",
+            "TagFilters=\(tagFilters)", "EndPointAcceptContentType=image/png", "InferenceInterval=3",
+        ]
+        let lines = try await templateLines(["--environment", "--resolve"] + parameters)
+        var environment = ["PATH": "/usr/bin:/bin"]
+        for line in lines {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            try #require(parts.count == 2 && parts[0].hasPrefix("KIT_"), "\(line)")
+            environment[parts[0]] = parts[1]
+        }
+        let result = try await DeployPaths.run(
+            DeployPaths.kithost, ["run", "--print-config"], environment: environment)
+        try #require(result.status == 0, "kithost refused the stack's environment: \(result.stderr)")
+        let config = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        #expect(config["streamNames"] as? [String] == streamNames.split(separator: ",").map(String.init))
+        let filters = try #require(config["tagFilters"] as? [[String: Any]])
+        if tagFilters.isEmpty {
+            #expect(filters.isEmpty)
+        } else {
+            #expect(filters.count == 1 && filters.first?["key"] as? String == "Location")
+            #expect(filters.first?["values"] as? [String] == ["Front", "Parking"])
+        }
+        #expect(config["sageMakerEndpoint"] as? String == "kit-person")
+        #expect(config["endPointAcceptContentType"] as? String == "image/png")
+        #expect(config["inferenceInterval"] as? Int == 3)
+        #expect(config["kdsStreamName"] as? String == "ResultsStream")  // the resource's name, here its logical id
+        #expect(config["leaseStore"] as? String == "dynamodb:LeaseTable")
+        #expect(config["cloudWatchNamespace"] as? String == "kit")
+        #expect(config["region"] as? String == "us-east-1")
+        #expect(config["pluginDir"] as? String == "/opt/kit/plugins")
+        let plugins = try #require(config["plugins"] as? [String: [String: Any]])
+        #expect(plugins["S3Archive"]?["destination"] as? String == "s3://ArchiveBucket/archive/")
+        #expect(plugins["CocoLabeler"] != nil)
+        #expect(config["deadLetter"] as? String == "s3://ArchiveBucket/dead-letter/")
+    }
+
     @Test func scriptRejectsATemplateWithoutDashboard() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kit-deploy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -76,6 +117,10 @@ enum DeployPaths {
         .deletingLastPathComponent()
     static let template = packageRoot.appendingPathComponent("deploy/cloudformation/kit.yaml")
     static let metricsScript = packageRoot.appendingPathComponent("scripts/template-metrics.py")
+    /// The kithost binary built beside the test bundle.
+    static var kithost: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kithost")
+    }
 
     /// `$KIT_VENV`, else `<root>/.venv` (scripts/setup.sh).
     static var venv: URL {
@@ -94,7 +139,9 @@ enum DeployPaths {
     }
 
     /// Runs a command to completion, both outputs read on their own threads so a chatty child never blocks.
-    static func run(_ executable: URL, _ arguments: [String]) async throws -> Output {
+    static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws
+        -> Output
+    {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
@@ -103,6 +150,7 @@ enum DeployPaths {
                         process.executableURL = executable
                         process.arguments = arguments
                         process.currentDirectoryURL = packageRoot
+                        if let environment { process.environment = environment }
                         let out = Pipe()
                         let err = Pipe()
                         process.standardInput = FileHandle.nullDevice

@@ -103,7 +103,8 @@ import Testing
         let missing = try await Subprocess.run(TestPaths.kithost, ["run", "--stream-names", "a"], environment: env)
         #expect(missing.status == 2 && missing.stderrText.contains("sageMakerEndpoint"))
         let printed = try await Subprocess.run(
-            TestPaths.kithost, ["run", "--stream-names", "a,b", "--inference-url", "http://127.0.0.1:1", "--print-config"],
+            TestPaths.kithost,
+            ["run", "--stream-names", "a,b", "--inference-url", "http://127.0.0.1:1", "--print-config"],
             environment: env.merging(["KIT_INFERENCE_INTERVAL": "3"]) { $1 })
         #expect(printed.status == 0)
         let object = try JSONSerialization.jsonObject(with: printed.stdout) as? [String: Any]

@@ -1,5 +1,6 @@
 import Foundation
 import KITPlugins
+import KITTestSupport
 import MetricsTestKit
 import PluginAPI
 import Synchronization
@@ -148,7 +149,9 @@ struct DispatcherTests {
             try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
             let start = ContinuousClock.now
             #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)]).wait())
-            #expect(try await waitUntil { probe.cancelled.load(ordering: .relaxed) == 1 }, "the plugin saw the cancel")
+            try await waitUntil(timeout: .seconds(30), "the plugin to see the cancel") {
+                probe.cancelled.load(ordering: .relaxed) == 1
+            }
             #expect(host.dispatcher.quarantinedPlugins.isEmpty)
             #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 2)]).wait())
             #expect(host.dispatcher.quarantinedPlugins == ["Recorder"])
@@ -188,7 +191,9 @@ struct DispatcherTests {
             let host = TestHost(configuration: configuration)
             try host.register(KITPluginExport.entry(RecorderHandler.self, 1), origin: "test:recorder")
             let delivery = host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)])
-            _ = try await waitUntil { probe.attempts.withLock { !$0.isEmpty } }
+            try await waitUntil(timeout: .seconds(30), "the first invocation") {
+                probe.attempts.withLock { !$0.isEmpty }
+            }
             await host.dispatcher.shutdown()
             #expect(await delivery.wait() == false, "not taken: the fragment must not be checkpointed")
             #expect(try Self.deadLetters(directory).isEmpty)

@@ -1,5 +1,6 @@
 import Foundation
 import KITPlugins
+import KITTestSupport
 import MetricsTestKit
 import Testing
 
@@ -23,7 +24,7 @@ struct ExamplePluginTests {
             [
                 "build", "--package-path", TestPaths.packageRoot.appendingPathComponent("examples/plugin-example").path,
                 "--scratch-path", Self.scratch.path,
-            ])
+            ], timeout: .seconds(14 * 60))
         try #require(build.status == 0, "example build failed:\n\(build.output.suffix(4000))")
         let library = Self.scratch.appendingPathComponent("debug/libPersonAlert.so")
         try #require(FileManager.default.fileExists(atPath: library.path))

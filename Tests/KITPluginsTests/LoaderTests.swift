@@ -1,6 +1,7 @@
 import AWSSigV4
 import Foundation
 import KITPlugins
+import KITTestSupport
 import Testing
 
 /// The loader against real files: both bundled plugins as built by `swift build`, and C plugins compiled here that
@@ -74,7 +75,7 @@ struct LoaderTests {
             // The same verdicts from `kithost plugins check`, which exits non-zero on any refusal.
             let configFile = directory.appendingPathComponent("s3archive.json")
             try Data(archiveConfig).write(to: configFile)
-            let kithost = TestPaths.products.appendingPathComponent("kithost")
+            let kithost = TestPaths.kithost
             try #require(FileManager.default.isExecutableFile(atPath: kithost.path), "build kithost first")
             let result = try await runProgram(
                 kithost, ["plugins", "check", plugins.path, "--config", "S3Archive=\(configFile.path)"])

@@ -3,6 +3,7 @@ import AWSSigV4
 import Foundation
 import HTTPTransport
 import KITPlugins
+import KITTestSupport
 import Logging
 import Testing
 
@@ -55,13 +56,12 @@ struct S3ArchiveTests {
             let bytes = [UInt8](try Data(contentsOf: video))
             let plugins = try LoaderTests.pluginDirectory(in: directory)
             try LoaderTests.copyBuilt("S3Archive", to: plugins)
-            let moto = try await MotoServer.start()
-            defer { moto.stop() }
+            let moto = try await MotoServer.shared.endpoint()
             let transport = try HTTPClient()
             do {
                 try await withKVSServer(dataDirectory: directory.appendingPathComponent("kvs")) { kvsURL in
                     try await Self.check(
-                        kvsURL: kvsURL, motoURL: moto.url, transport: transport, bytes: bytes, plugins: plugins,
+                        kvsURL: kvsURL, motoURL: moto, transport: transport, bytes: bytes, plugins: plugins,
                         directory: directory)
                 }
             } catch {
@@ -161,23 +161,52 @@ struct S3ArchiveTests {
         #expect(keys.filter { $0.hasSuffix(".txt") }.count == 6)
     }
 
+    /// A transport failure inside the plugin (its HTTP goes through the host's `http_send`) comes back across the
+    /// ABI as an error with the transport's reason, and the record is dead-lettered with it.
+    @Test func unreachableServicesFailTheRecordWithTheTransportsReason() async throws {
+        try await withTemporaryDirectory { directory in
+            let plugins = try LoaderTests.pluginDirectory(in: directory)
+            try LoaderTests.copyBuilt("S3Archive", to: plugins)
+            let closed = "http://127.0.0.1:9"  // discard port: nothing listens
+            let config =
+                #"{"destination":"s3://nowhere/","s3Endpoint":"\#(closed)","kinesisVideoEndpoint":"\#(closed)"}"#
+            let transport = try HTTPClient()
+            let dispatcher = PluginDispatcher(
+                configuration: .init(
+                    pluginDirectory: plugins.path, pluginConfigs: ["S3Archive": Array(config.utf8)], maxRetries: 0,
+                    deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
+                services: HostServices(
+                    transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
+                    logger: LogCapture().logger()))
+            #expect(dispatcher.loadPlugins().allSatisfy { $0.isLoaded })
+            let record = Records.make(stream: "cam-x", sequence: 1)
+            #expect(await dispatcher.enqueue(stream: "cam-x", records: [record]).wait())
+            await dispatcher.shutdown()
+            await transport.shutdown()
+            let letters = try DispatcherTests.deadLetters(directory)
+            try #require(letters.count == 1)
+            let error = letters[0]["error"] as? String ?? ""
+            #expect(error.contains("S3.HeadObject"), "\(error)")
+            #expect(error.contains("connectFailed"), "the host transport's code crossed the ABI: \(error)")
+        }
+    }
+
     /// Dead letters can go to S3 as well.
     @Test func deadLettersGoToS3() async throws {
         try await withTemporaryDirectory { directory in
             let plugins = try LoaderTests.pluginDirectory(in: directory)
             try await CPlugins.build("fails", name: "Fails", mode: .fails, in: plugins)
-            let moto = try await MotoServer.start()
-            defer { moto.stop() }
+            let moto = try await MotoServer.shared.endpoint()
             let transport = try HTTPClient()
             let s3 = try S3Client(
-                region: "us-east-1", endpoint: moto.url, credentialProvider: Self.credentials, transport: transport,
+                region: "us-east-1", endpoint: moto, credentialProvider: Self.credentials, transport: transport,
                 environment: [:])
             do {
                 try await s3.createBucket("kit-dlq")
                 let dispatcher = PluginDispatcher(
                     configuration: .init(
                         pluginDirectory: plugins.path, maxRetries: 0,
-                        deadLetter: .s3(bucket: "kit-dlq", prefix: "failed/", endpoint: moto.url)),
+                        deadLetter: .s3(bucket: "kit-dlq", prefix: "failed/", endpoint: moto)),
                     services: HostServices(
                         transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
                         logger: LogCapture().logger()))

@@ -72,6 +72,34 @@ private func gops(_ path: String, chunk: Int) throws -> (MatroskaGOPReader.Heade
         #expect(Array(cluster[12..<16]) == [0xE7, 0x82, 0x27, 0x10])
     }
 
+    /// Truncated and corrupted inputs end in a typed error or fewer GOPs, never a crash.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: capture("vogels_480.mkv"))))
+    func corruptInputNeverCrashes() throws {
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: capture("vogels_480.mkv"))).prefix(400_000))
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: seed >> 33)
+        }
+        for round in 0..<150 {
+            var bytes = Array(original.prefix(1 + next() % original.count))
+            if round % 2 == 0 {
+                for _ in 0..<(1 + next() % 8) { bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next()) }
+            }
+            var reader = MatroskaGOPReader()
+            do {
+                var index = 0
+                while index < bytes.count {
+                    _ = try reader.feed(Array(bytes[index..<min(bytes.count, index + 4096)]))
+                    index += 4096
+                }
+                _ = try reader.finish()
+            } catch {
+                #expect(error.code == .invalidInput, "\(error)")
+            }
+        }
+    }
+
     @Test func badInputsFailBeforeAnyCall() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kit-put-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

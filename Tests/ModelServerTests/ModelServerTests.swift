@@ -21,6 +21,9 @@ struct ModelServerTests {
                 picture = cv2.imread(f"{sys.argv[1]}/{name}.png", cv2.IMREAD_COLOR)
                 assert picture is not None, name
                 assert cv2.imwrite(f"{sys.argv[2]}/{name}.jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 90]), name
+            astronaut = cv2.imread(f"{sys.argv[1]}/astronaut.png", cv2.IMREAD_COLOR)
+            assert cv2.imwrite(f"{sys.argv[2]}/astronaut-rgba.png", cv2.cvtColor(astronaut, cv2.COLOR_BGR2BGRA))
+            assert cv2.imwrite(f"{sys.argv[2]}/astronaut-gray.jpg", cv2.cvtColor(astronaut, cv2.COLOR_BGR2GRAY))
             """
         let status = try runProcess(ModelPaths.python, ["-c", script, source.path, output.path])
         guard status == 0 else { throw TestFailure("JPEG conversion failed with status \(status)") }
@@ -28,6 +31,9 @@ struct ModelServerTests {
         for name in ["astronaut", "coffee", "chelsea"] {
             photos["\(name).png"] = try Data(contentsOf: source.appendingPathComponent("\(name).png"))
             photos["\(name).jpg"] = try Data(contentsOf: output.appendingPathComponent("\(name).jpg"))
+        }
+        for name in ["astronaut-rgba.png", "astronaut-gray.jpg"] {
+            photos[name] = try Data(contentsOf: output.appendingPathComponent(name))
         }
         return photos
     }
@@ -74,6 +80,15 @@ struct ModelServerTests {
         #expect(best[2] < 0.43 && best[4] > 0.43 && best[3] < 0.25 && best[5] > 0.25, "box \(best)")
         #expect(best[5] > 0.9, "box \(best) stops above her body")
         #expect(best[4] < 0.95, "box \(best) reaches the right edge")
+    }
+
+    @Test(
+        "a PNG with an alpha channel and a greyscale JPEG are decoded too",
+        arguments: ["astronaut-rgba.png", "astronaut-gray.jpg"])
+    func otherPixelLayouts(name: String) async throws {
+        let rows = try await predictions(
+            try await Self.photo(name), contentType: name.hasSuffix("png") ? "image/png" : "image/jpeg")
+        #expect(rows.contains { $0[0] == 0 && $0[1] >= 0.5 }, "\(name): \(rows)")
     }
 
     @Test("coffee and the cat hold no person", arguments: ["coffee.png", "coffee.jpg", "chelsea.png", "chelsea.jpg"])

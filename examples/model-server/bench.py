@@ -19,6 +19,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # leave no __pycache__ beside the server's sources
 
 import cv2  # noqa: E402
 
@@ -55,7 +56,7 @@ def main() -> int:
     server = subprocess.Popen(
         [sys.executable, os.path.join(HERE, "model_server.py"), "--bind", "127.0.0.1", "--port", "0",
          "--workers", "1", "--log-level", "WARNING", "--exit-when-stdin-closes"],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     try:
         port = None
         deadline = time.monotonic() + 120

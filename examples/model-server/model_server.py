@@ -168,7 +168,9 @@ class InferenceHandler(BaseHTTPRequestHandler):
         self._send_json(error.status, {"error": error.message, "status": int(error.status)}, close=error.close)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - http.server's signature
-        log.info("%s %s", self.address_string(), format % args)
+        # SageMaker polls /ping every few seconds: keep those out of the INFO log.
+        level = logging.DEBUG if self.path == "/ping" else logging.INFO
+        log.log(level, "%s %s", self.address_string(), format % args)
 
 
 class InferenceServer(ThreadingHTTPServer):

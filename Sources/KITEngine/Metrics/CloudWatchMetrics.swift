@@ -155,7 +155,7 @@ struct Aggregate: Sendable {
     func datum(key: SeriesKey, at date: Date) -> MetricDatum? {
         switch kind {
         case .sum:
-            guard count > 0 else { return nil }
+            // A counter that exists reports every interval, 0 when nothing happened.
             return MetricDatum(
                 metricName: key.name, dimensions: key.dimensions, timestamp: date, value: sum, unit: "Count")
         case .last:

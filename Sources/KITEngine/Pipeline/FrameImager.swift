@@ -14,8 +14,7 @@ final class FrameImager {
     }
 
     let encoder: ImageEncoder
-    private var decoder: KeyFrameDecoder?
-    private var decoderKey: (codecID: String, codecPrivate: [UInt8]?)?
+    private let decoders = TrackDecoderCache()
     private let decodeTime: Timer
     private let encodeTime: Timer
     private let decoded: Counter
@@ -46,15 +45,8 @@ final class FrameImager {
     }
 
     private func decoder(for track: MatroskaTrack) throws(MediaError) -> KeyFrameDecoder {
-        if let decoder, let key = decoderKey, key.codecID == track.codecID, key.codecPrivate == track.codecPrivate {
-            return decoder
-        }
-        let hint = ColorDescription(
-            matroskaMatrixCoefficients: track.matrixCoefficients, matroskaRange: track.colourRange)
-        let made = try KeyFrameDecoder(
-            matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate, colorHint: hint)
-        decoder = made
-        decoderKey = (track.codecID, track.codecPrivate)
-        return made
+        try decoders.decoder(
+            matroskaCodecID: track.codecID, codecPrivate: track.codecPrivate,
+            matrixCoefficients: track.matrixCoefficients, colourRange: track.colourRange)
     }
 }

@@ -75,6 +75,15 @@ public final class StreamPipeline: Sendable {
         dimensions = [("stream", stream), ("worker", settings.workerId)]
         reader = MediaReader(stream: stream, control: control, logger: logger, dimensions: dimensions)
         stats = Mutex(StreamStatistics(stream: stream))
+        // Every counter of the stream exists from the start, at 0: "no errors" is a value (alarms need it), and a
+        // dashboard shows the series before the first event.
+        for name in [
+            MetricName.fragmentsRead, MetricName.bytesRead, MetricName.framesSampled, MetricName.framesDecoded,
+            MetricName.framesSkipped, MetricName.endpointCalls, MetricName.recordsPublished, MetricName.recordsFailed,
+            MetricName.getMediaReconnects,
+        ] {
+            Counter(label: name, dimensions: dimensions).increment(by: 0)
+        }
     }
 
     public var statistics: StreamStatistics { stats.withLock { $0 } }

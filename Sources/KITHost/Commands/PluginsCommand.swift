@@ -39,7 +39,8 @@ struct PluginsCommand: AsyncParsableCommand {
                 pluginConfigs[String(entry[..<equals])] = Array(bytes)
             }
             var logger = Logger(label: "kithost.plugins")
-            logger.logLevel = .warning
+            // Everything the check finds is printed below; the loader's own log lines would only repeat it.
+            logger.logLevel = .critical
             let transport: HTTPClient
             do {
                 transport = try HTTPClient(logger: logger)

@@ -32,9 +32,34 @@ public final class PluginDispatcher: Sendable {
         var plugin: String
     }
 
+    /// One (stream, plugin) queue. Records are taken from `head` and the consumed prefix is dropped only once it
+    /// is most of the array, so taking a batch is O(batch), not O(queue) (measured: dropping the prefix on every
+    /// take cost ~1 ms per invocation with 20,000 records queued).
     private struct Lane {
-        var pending: [Pending] = []
+        private var pending: [Pending] = []
+        private var head = 0
         var running = false
+
+        var isEmpty: Bool { head >= pending.count }
+        var count: Int { pending.count - head }
+        var first: Pending? { isEmpty ? nil : pending[head] }
+        var remaining: ArraySlice<Pending> { pending[head...] }
+
+        mutating func append(_ records: [Pending]) { pending.append(contentsOf: records) }
+
+        mutating func take(_ limit: Int) -> [Pending] {
+            let end = min(pending.count, head + limit)
+            let batch = Array(pending[head..<end])
+            head = end
+            if head == pending.count {
+                pending.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024, head * 2 >= pending.count {
+                pending.removeFirst(head)
+                head = 0
+            }
+            return batch
+        }
     }
 
     struct Pending: Sendable {
@@ -156,15 +181,15 @@ public final class PluginDispatcher: Sendable {
             }
             for slot in state.plugins {
                 let key = LaneKey(stream: stream, plugin: slot.plugin.name)
-                var lane = state.lanes[key] ?? Lane()
-                lane.pending.append(contentsOf: records.map { Pending(record: $0, tracker: tracker, arrival: now) })
-                if !lane.running {
-                    lane.running = true
+                // Mutated in place (`default:` subscript), never copied out: a copy would duplicate the queue.
+                state.lanes[key, default: Lane()].append(
+                    records.map { Pending(record: $0, tracker: tracker, arrival: now) })
+                if state.lanes[key]?.running == false {
+                    state.lanes[key]?.running = true
                     // One task per busy (stream, plugin) lane: it ends when the lane is empty, and shutdown()
                     // awaits every one of them.
                     state.laneTasks[key] = Task { await self.runLane(key, slot: slot) }
                 }
-                state.lanes[key] = lane
             }
             return PluginDelivery(tracker: tracker)
         }
@@ -188,7 +213,7 @@ public final class PluginDispatcher: Sendable {
         for task in tasks { await task.value }
         timer.cancel()
         let (leftovers, plugins) = state.withLock { state -> ([Pending], [PluginSlot]) in
-            let pending = state.lanes.values.flatMap(\.pending)
+            let pending = state.lanes.values.flatMap(\.remaining)
             state.lanes = [:]
             return (pending, state.plugins)
         }
@@ -210,6 +235,7 @@ public final class PluginDispatcher: Sendable {
             case .wait(let until):
                 try? await Task.sleep(until: until)
             case .batch(let batch):
+                if batch.isEmpty { continue }
                 let delivered = await deliver(batch, to: slot, stream: key.stream)
                 for pending in batch {
                     if delivered { pending.tracker.complete() } else { pending.tracker.abandon() }
@@ -224,21 +250,18 @@ public final class PluginDispatcher: Sendable {
         let window = configuration.batchWindow
         let cancelled = Task.isCancelled
         return state.withLock { state -> LaneStep in
-            guard var lane = state.lanes[key], !lane.pending.isEmpty, !cancelled else {
-                let abandoned = cancelled ? state.lanes[key]?.pending ?? [] : []
+            guard let first = state.lanes[key]?.first, let count = state.lanes[key]?.count, !cancelled else {
+                let abandoned = cancelled ? Array(state.lanes[key]?.remaining ?? []) : []
                 state.lanes[key] = nil
                 state.laneTasks[key] = nil
                 return .exit(abandoning: abandoned)
             }
-            let windowEnd = lane.pending[0].arrival + window
-            if lane.pending.count < batchSize, now < windowEnd, !state.shuttingDown {
+            let windowEnd = first.arrival + window
+            if count < batchSize, now < windowEnd, !state.shuttingDown {
                 // Re-check at least every 5 ms so a batch that fills up early goes without waiting out the window.
                 return .wait(min(windowEnd, now + .milliseconds(5)))
             }
-            let batch = Array(lane.pending.prefix(batchSize))
-            lane.pending.removeFirst(batch.count)
-            state.lanes[key] = lane
-            return .batch(batch)
+            return .batch(state.lanes[key]?.take(batchSize) ?? [])
         }
     }
 

@@ -1,4 +1,5 @@
 import CKITPlugin
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -52,26 +53,19 @@ final class LoadedPlugin: @unchecked Sendable {
         event.withUnsafeBufferPointer { bytes in
             handle(instance, invocation, bytes.baseAddress, bytes.count, deadlineEpochMs, pluginCompletion, context)
         }
-        let outcome = await withTaskGroup(of: Outcome?.self) { group in
-            group.addTask { await box.outcome() }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: deadline)
-                    box.resolve(.timedOut)
-                } catch {
-                    box.resolve(.abandoned)
-                }
-                return nil
-            }
-            var first: Outcome?
-            while let next = await group.next() {
-                if let next {
-                    first = next
-                    group.cancelAll()
-                }
-            }
-            return first ?? .abandoned
+        // The deadline is a Dispatch timer source rather than a sleeping child task: a task group with a sleeping
+        // child per invocation costs far more per call. Cancelling the source when the completion wins releases
+        // it at once (an `asyncAfter` work item would stay queued, holding the box, until the deadline).
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { box.resolve(.timedOut) }
+        timer.schedule(deadline: .now() + deadline.seconds)
+        timer.activate()
+        let outcome = await withTaskCancellationHandler {
+            await box.outcome()
+        } onCancel: {
+            box.resolve(.abandoned)
         }
+        timer.cancel()
         if outcome == .timedOut || outcome == .abandoned, let cancel = descriptor.pointee.cancel {
             cancel(instance, invocation)
         }
@@ -92,7 +86,7 @@ final class LoadedPlugin: @unchecked Sendable {
 final class CompletionBox: Sendable {
     private struct State {
         var outcome: LoadedPlugin.Outcome?
-        var waiter: CheckedContinuation<LoadedPlugin.Outcome?, Never>?
+        var waiter: CheckedContinuation<LoadedPlugin.Outcome, Never>?
     }
     private let state = Mutex(State())
     /// Whose `outstanding` count the plugin's completion decrements.
@@ -101,7 +95,7 @@ final class CompletionBox: Sendable {
     init(owner: LoadedPlugin) { self.owner = owner }
 
     func resolve(_ outcome: LoadedPlugin.Outcome) {
-        let waiter = state.withLock { state -> CheckedContinuation<LoadedPlugin.Outcome?, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<LoadedPlugin.Outcome, Never>? in
             guard state.outcome == nil else { return nil }
             state.outcome = outcome
             defer { state.waiter = nil }
@@ -110,7 +104,7 @@ final class CompletionBox: Sendable {
         waiter?.resume(returning: outcome)
     }
 
-    func outcome() async -> LoadedPlugin.Outcome? {
+    func outcome() async -> LoadedPlugin.Outcome {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state -> LoadedPlugin.Outcome? in
                 if let outcome = state.outcome { return outcome }

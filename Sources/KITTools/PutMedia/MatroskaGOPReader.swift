@@ -270,10 +270,12 @@ struct MatroskaGOPReader {
         var blockStart = headerLength
         var isKey = false
         if simple {
-            guard bytes.count > headerLength + 3 else {
+            guard bytes.count > headerLength else { throw PutMediaError(.invalidInput, "a SimpleBlock is empty") }
+            let trackLength = EBML.vintLength(bytes[headerLength])
+            guard trackLength <= 8, bytes.count > headerLength + trackLength + 2 else {
                 throw PutMediaError(.invalidInput, "a SimpleBlock is too short")
             }
-            isKey = bytes[headerLength + EBML.vintLength(bytes[headerLength]) + 2] & 0x80 != 0
+            isKey = bytes[headerLength + trackLength + 2] & 0x80 != 0
         } else {
             // BlockGroup: find the Block (0xA1); a ReferenceBlock (0xFB) makes it a non-key frame.
             var found: Int?

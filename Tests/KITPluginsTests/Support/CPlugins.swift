@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 
 /// Small plugins written in C against `kit_plugin.h` and compiled by the tests: the deliberately bad ones (no entry
 /// symbol, a foreign ABI version, always failing, never completing) that a Swift plugin could not easily be.

@@ -2,6 +2,7 @@ import AWSSigV4
 import Foundation
 import HTTPTransport
 import KITPlugins
+import KITTestSupport
 import Logging
 import MetricsTestKit
 import PluginAPI

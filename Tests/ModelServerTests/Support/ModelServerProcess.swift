@@ -70,6 +70,8 @@ final class ModelServerProcess: @unchecked Sendable {
                 ModelPaths.server.path, "--bind", "127.0.0.1", "--port", "0", "--workers", String(workers),
                 "--exit-when-stdin-closes",
             ] + extraArguments
+        // No __pycache__ left in examples/model-server by test runs.
+        process.environment = ProcessInfo.processInfo.environment.merging(["PYTHONDONTWRITEBYTECODE": "1"]) { $1 }
         stdin = Pipe()
         process.standardInput = stdin
         process.standardOutput = FileHandle.nullDevice

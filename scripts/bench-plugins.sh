@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Plugin benchmarks (never part of `make test`):
+#  1. dispatch overhead per record through the C ABI (a C plugin that completes at once, and an SDK handler);
+#  2. S3Archive against kvs-local + moto S3, beside the blog's Python Lambda handler run locally with boto3 against
+#     the same servers and the same records. The handler's code is read from the blog text in ../shared/seed at run
+#     time (not copied into this repository); only its bucket name is filled in.
+#
+#   scripts/bench-plugins.sh [SECONDS_OF_VIDEO=30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VIDEO_SECONDS=${1:-30}
+PY=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || command -v python3 )}
+SEED=${KIT_SEED:-../shared/seed/kit-blog-ko.txt}
+
+work=$(mktemp -d /tmp/kit-bench-plugins.XXXXXX)
+moto_pid=""
+cleanup() {
+  if [ -n "$moto_pid" ]; then { kill -9 "$moto_pid"; wait "$moto_pid"; } 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+swift build -c release --scratch-path .build-bench --product PluginBench >&2
+swift build -c release --scratch-path .build-bench --product S3Archive >&2
+BENCH=.build-bench/release/PluginBench
+
+# A C plugin that completes every invocation at once: the host's own cost, nothing else.
+mkdir -p "$work/noop" "$work/archive"
+cat > "$work/noop.c" <<'C'
+#include "kit_plugin.h"
+static int32_t create(const kit_plugin_descriptor *d, const uint8_t *c, size_t n, const kit_host_services *s,
+                      void **instance, char *e, size_t cap) { (void)d; (void)c; (void)n; (void)e; (void)cap;
+                      *instance = (void *)s; return KIT_STATUS_OK; }
+static void handle(void *i, uint64_t v, const uint8_t *ev, size_t n, int64_t dl, kit_handle_completion done,
+                   void *ctx) { (void)i; (void)v; (void)ev; (void)n; (void)dl; done(ctx, KIT_STATUS_OK, 0); }
+static void cancel(void *i, uint64_t v) { (void)i; (void)v; }
+static void destroy(void *i) { (void)i; }
+static const kit_plugin_descriptor d = { KIT_PLUGIN_ABI_VERSION, sizeof(kit_plugin_descriptor), "NoopC", "1", 0,
+                                         create, handle, cancel, destroy };
+const kit_plugin_descriptor *kit_plugin_entry(uint32_t abi) { (void)abi; return &d; }
+C
+cc -O2 -shared -fPIC -I Sources/CKITPlugin/include -o "$work/noop/libnoop.so" "$work/noop.c"
+echo "== dispatch overhead"
+"$BENCH" overhead --c-plugin "$work/noop/libnoop.so" --records 20000
+
+# The blog's handler, extracted from the blog text, run over the same events.
+cat > "$work/blog_handler.py" <<PY
+import contextlib, io, json, sys, textwrap, time
+seed = open("$PWD/$SEED", encoding="utf-8").read()
+start = seed.rindex("\n", 0, seed.index("from __future__ import print_function")) + 1
+end = seed.index("\n", seed.index("return 'Successfully processed"))
+code = textwrap.dedent(seed[start:end]).replace("<<YOUR BUCKET>>", sys.argv[2])
+namespace = {}
+exec(compile(code, "kit_blog_lambda.py", "exec"), namespace)
+events = json.load(open(sys.argv[1]))
+begin = time.perf_counter()
+with contextlib.redirect_stdout(io.StringIO()):
+    for event in events:
+        namespace["lambda_handler"](event, None)
+print("python %.4f" % (time.perf_counter() - begin))
+PY
+
+ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=25 -t "$VIDEO_SECONDS" -c:v libx264 \
+  -g 25 -keyint_min 25 -sc_threshold 0 -f matroska -cluster_time_limit 100000 -cluster_size_limit 10000000 \
+  "$work/in.mkv"
+"$PY" -c 'from moto.server import main; main(["-H", "127.0.0.1", "-p", "0"])' < /dev/null 2> "$work/moto.log" &
+moto_pid=$!
+for _ in $(seq 1 600); do
+  port=$(grep -o 'Running on http://127.0.0.1:[0-9]*' "$work/moto.log" | grep -o '[0-9]*$' || true)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "moto did not start" >&2; cat "$work/moto.log" >&2; exit 1; }
+cp .build-bench/release/libS3Archive.so "$work/archive/"
+chmod 0755 "$work/archive" "$work/archive/libS3Archive.so"
+echo "== S3Archive vs the blog's handler ($("$PY" -c 'import boto3; print("boto3", boto3.__version__)'), moto)"
+"$BENCH" s3archive --plugin "$work/archive/libS3Archive.so" --moto "http://127.0.0.1:$port" --video "$work/in.mkv" \
+  --python "$PY" --blog-handler "$work/blog_handler.py"
