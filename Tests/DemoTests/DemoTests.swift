@@ -14,7 +14,8 @@ import Testing
 /// after it has stopped by itself.
 @Suite("make demo")
 struct DemoTests {
-    static let modelPython = TestPaths.packageRoot.appendingPathComponent(".venv-model/bin/python")
+    static let modelVenv = TestPaths.packageRoot.appendingPathComponent(".venv-model")
+    static let modelPython = modelVenv.appendingPathComponent("bin/python")
     static let chromium = TestPaths.tool("chromium") ?? TestPaths.tool("chromium-browser")
     static var prerequisitesPresent: Bool {
         FileManager.default.isExecutableFile(atPath: modelPython.path) && chromium != nil
@@ -38,9 +39,7 @@ struct DemoTests {
             environment["DEMO_SECONDS"] = "30"
             environment["DEMO_PORT"] = "0"
             environment["DEMO_OUT"] = out.path
-            environment["DEMO_MODEL_VENV"] =
-                Self.modelPython.deletingLastPathComponent().deletingLastPathComponent()
-                .path
+            environment["DEMO_MODEL_VENV"] = Self.modelVenv.path
             // Children of the test process start with SIGTERM blocked: unblock it before exec'ing the script, so the
             // demo stops its processes as it would from a terminal.
             let launcher = """
@@ -53,9 +52,11 @@ struct DemoTests {
                 ["-c", launcher, TestPaths.packageRoot.appendingPathComponent("scripts/demo.sh").path],
                 environment: environment, label: "demo")
             defer {
-                // Whatever happened: nothing the demo started may outlive the test.
-                for (_, pid) in Self.startedProcesses(out) where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
-                demo.kill()
+                // A demo cut short by a failed expectation: nothing it started may outlive the test.
+                if demo.isRunning {
+                    demo.kill()
+                    for (_, pid) in Self.startedProcesses(out) where kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+                }
             }
 
             // The status page, once the astronaut stream has a person in its last result.
