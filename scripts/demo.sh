@@ -50,7 +50,7 @@ command -v ffmpeg >/dev/null || die "ffmpeg is missing (scripts/setup.sh install
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 # Only what an earlier run left (DEMO_OUT may name a directory holding other things).
-rm -rf "$OUT"/{logs,kvs,clips,archive,frames,plugins} "$OUT"/{results.jsonl,kit.json,pids} "$OUT"/leases.sqlite*
+rm -rf "$OUT"/{logs,kvs,clips,archive,frames,plugins,dead-letter} "$OUT"/{results.jsonl,kit.json,pids} "$OUT"/leases.sqlite*
 mkdir -p "$OUT"/{logs,kvs,clips,archive,frames}
 PIDS_FILE=$OUT/pids # "name pid" per started process, for whoever wants to check nothing is left
 : >"$PIDS_FILE"
@@ -193,6 +193,7 @@ cat >"$OUT/kit.json" <<EOF
   "metricsPort": $PORT,
   "pluginDir": "$OUT/plugins",
   "pluginBatchWindowMillis": 500,
+  "deadLetter": "file:$OUT/dead-letter",
   "plugins": {
     "S3Archive": {"destination": "file://$OUT/archive/"},
     "CocoLabeler": {"liveViewDirectory": "$OUT/frames", "keepFrames": true}
@@ -279,6 +280,7 @@ for _, _, files in os.walk(os.path.join(out, "archive")):
     webm += sum(f.endswith(".webm") for f in files)
     txt += sum(f.endswith(".txt") for f in files)
 frames = sum(len(files) for _, _, files in os.walk(os.path.join(out, "frames")))
+dead = sum(len(files) for _, _, files in os.walk(os.path.join(out, "dead-letter")))
 print()
 print("summary")
 print(f"  records published:     {records}")
@@ -287,6 +289,8 @@ for stream, (n, p) in sorted(per_stream.items()):
     print(f"    {stream:<18} {n} records, {p} persons")
 print(f"  files archived:        {webm} fragments (.webm), {txt} results (.txt)")
 print(f"  annotated frames:      {frames}")
+if dead:
+    print(f"  dead-lettered batches: {dead} (plugin failures, in {out}/dead-letter/)")
 print()
 print("outputs")
 print(f"  results (JSONL):       {out}/results.jsonl")
