@@ -314,6 +314,28 @@ extension ConfigKey {
             },
             current: { .number(Double($0.pluginBatchWindowMillis)) }),
         ConfigKey(
+            name: "pluginDeadlineMillis", kind: .int,
+            apply: { v, c throws(ConfigurationError) in
+                c.pluginDeadlineMillis = try v.int("pluginDeadlineMillis", in: 100...3_600_000)
+            },
+            current: { .number(Double($0.pluginDeadlineMillis)) }),
+        ConfigKey(
+            name: "pluginMaxRetries", kind: .int,
+            apply: { v, c throws(ConfigurationError) in c.pluginMaxRetries = try v.int("pluginMaxRetries", in: 0...100)
+            },
+            current: { .number(Double($0.pluginMaxRetries)) }),
+        ConfigKey(
+            name: "pluginAllowedDigests", kind: .list,
+            apply: { v, c throws(ConfigurationError) in
+                let digests = try v.stringList("pluginAllowedDigests")
+                for digest in digests where digest.count != 64 || !digest.allSatisfy(\.isHexDigit) {
+                    throw ConfigurationError(
+                        key: "pluginAllowedDigests", message: "\(digest) is not a SHA-256 digest (64 hex digits)")
+                }
+                c.pluginAllowedDigests = digests.map { $0.lowercased() }
+            },
+            current: { .array($0.pluginAllowedDigests.map(ConfigValue.string)) }),
+        ConfigKey(
             name: "deadLetter", kind: .string,
             apply: { v, c throws(ConfigurationError) in
                 guard let s = try v.optionalString("deadLetter") else {

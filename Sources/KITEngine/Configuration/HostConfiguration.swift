@@ -58,6 +58,12 @@ public struct HostConfiguration: Sendable, Equatable {
     public var plugins: [String: ConfigValue] = [:]
     public var pluginBatchSize = 100
     public var pluginBatchWindowMillis = 1000
+    /// Per plugin invocation; past it the invocation is cancelled and its batch dead-lettered.
+    public var pluginDeadlineMillis = 60000
+    /// Retries of a failing batch (with backoff) before it is bisected and dead-lettered.
+    public var pluginMaxRetries = 2
+    /// SHA-256 digests (hex) of the plugin files allowed to load; empty allows any that pass the permission checks.
+    public var pluginAllowedDigests: [String] = []
     public var deadLetter: DeadLetter?
 
     public init(workerId: String = HostConfiguration.defaultWorkerId()) { self.workerId = workerId }

@@ -9,7 +9,7 @@ public struct PluginResultDispatcher: ResultDispatching {
 
     public init(dispatcher: PluginDispatcher) { self.dispatcher = dispatcher }
 
-    public func dispatch(stream: String, records: [ResultEnvelope]) -> @Sendable () async -> Void {
+    public func dispatch(stream: String, records: [ResultEnvelope]) -> @Sendable () async -> Bool {
         let delivery = dispatcher.enqueue(
             stream: stream,
             records: records.map {
@@ -19,7 +19,7 @@ public struct PluginResultDispatcher: ResultDispatching {
                     eventSourceARN: $0.eventSourceARN, awsRegion: $0.awsRegion, image: $0.image,
                     imageContentType: $0.imageContentType)
             })
-        return { _ = await delivery.wait() }
+        return { await delivery.wait() }
     }
 }
 
@@ -37,6 +37,7 @@ extension HostConfiguration {
             }
         return PluginDispatcher.Configuration(
             pluginDirectory: pluginDir, pluginConfigs: configs, batchSize: pluginBatchSize,
-            batchWindow: .milliseconds(pluginBatchWindowMillis), deadLetter: deadLetter)
+            batchWindow: .milliseconds(pluginBatchWindowMillis), deadline: .milliseconds(pluginDeadlineMillis),
+            maxRetries: pluginMaxRetries, deadLetter: deadLetter, allowedDigests: Set(pluginAllowedDigests))
     }
 }

@@ -16,9 +16,10 @@ public struct ResultEnvelope: Sendable {
 }
 
 /// Hands a fragment's published results to the plugins; the returned closure returns once every plugin has taken
-/// or dead-lettered them (the fragment may then be checkpointed).
+/// or dead-lettered them — `true`, and the fragment may be checkpointed — or `false` when some were abandoned
+/// (shutdown, a dead-letter write that kept failing): then it must not be.
 public protocol ResultDispatching: Sendable {
-    func dispatch(stream: String, records: [ResultEnvelope]) -> @Sendable () async -> Void
+    func dispatch(stream: String, records: [ResultEnvelope]) -> @Sendable () async -> Bool
 }
 
 /// Records that a fragment and everything before it is fully processed. `false` means the lease is gone: the

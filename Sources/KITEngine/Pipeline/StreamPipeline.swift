@@ -92,13 +92,21 @@ public final class StreamPipeline: Sendable {
 
     public enum StopReason: Error, CustomStringConvertible {
         case leaseLost
-        public var description: String { "the lease was lost" }
+        /// The plugins did not take a fragment's records (abandoned, or dead-lettering failed): it is not
+        /// checkpointed, and the pipeline starts again from the last checkpoint.
+        case deliveryFailed(String)
+        public var description: String {
+            switch self {
+            case .leaseLost: "the lease was lost"
+            case .deliveryFailed(let fragment): "the plugins did not take the records of fragment \(fragment)"
+            }
+        }
     }
 
     /// Runs until cancelled, drained or the lease is lost (throws ``StopReason/leaseLost``).
     public func run(from position: StreamPosition) async throws {
         let (works, sink) = AsyncStream<FragmentWork>.makeStream()
-        let (checkpoints, checkpointSink) = AsyncStream<(FragmentMetadata, @Sendable () async -> Void)>.makeStream()
+        let (checkpoints, checkpointSink) = AsyncStream<(FragmentMetadata, @Sendable () async -> Bool)>.makeStream()
         let inFlight = AsyncSemaphore(permits: settings.maxFragmentsInFlight)
         let tasks = TaskRegistry()
         defer { tasks.cancelAll() }
@@ -129,7 +137,7 @@ public final class StreamPipeline: Sendable {
             }
             group.addTask {
                 for await (fragment, delivered) in checkpoints {
-                    await delivered()
+                    guard await delivered() else { throw StopReason.deliveryFailed(fragment.fragmentNumber) }
                     try Task.checkCancellation()
                     guard try await self.checkpointer.checkpoint(stream: self.stream, fragment: fragment) else {
                         throw StopReason.leaseLost
@@ -260,7 +268,7 @@ public final class StreamPipeline: Sendable {
 
     private func commit(
         _ work: FragmentWork, tasks: TaskRegistry,
-        checkpoints: AsyncStream<(FragmentMetadata, @Sendable () async -> Void)>.Continuation
+        checkpoints: AsyncStream<(FragmentMetadata, @Sendable () async -> Bool)>.Continuation
     ) async throws {
         var records: [KITRecord] = []
         var images: [[UInt8]] = []
@@ -307,7 +315,7 @@ public final class StreamPipeline: Sendable {
             }
             if let lastImage = images.last { latestImage.withLock { $0 = lastImage } }
         }
-        var delivered: @Sendable () async -> Void = {}
+        var delivered: @Sendable () async -> Bool = { true }
         if let dispatcher, !published.isEmpty {
             let envelopes = zip(zip(payloads, published), images).map { pair, image in
                 ResultEnvelope(
