@@ -284,9 +284,9 @@ dead = sum(len(files) for _, _, files in os.walk(os.path.join(out, "dead-letter"
 print()
 print("summary")
 print(f"  records published:     {records}")
-print(f"  persons detected:      {persons} (score >= 0.5)")
+print(f"  person detections:     {persons} (score >= 0.5)")
 for stream, (n, p) in sorted(per_stream.items()):
-    print(f"    {stream:<18} {n} records, {p} persons")
+    print(f"    {stream:<18} {n} records, {p} person detections")
 print(f"  files archived:        {webm} fragments (.webm), {txt} results (.txt)")
 print(f"  annotated frames:      {frames}")
 if dead:
