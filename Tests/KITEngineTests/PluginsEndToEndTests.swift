@@ -29,7 +29,8 @@ import Testing
             }
             let live = dir.appendingPathComponent("live")
             let moto = try await MotoServer.shared.endpoint()
-            let model = EchoModelServer()
+            // Every second call fails (and is retried), so the error metrics have something to count.
+            let model = EchoModelServer(.init(failEvery: 2, failStatus: 503))
             try await model.serve { modelURL in
                 try await EndToEnd.withKVS(directory: dir) { _, kvsURL in
                     let world = EndToEnd(kvs: kvsURL, moto: moto, model: modelURL, directory: dir)
@@ -53,6 +54,7 @@ import Testing
                         "metricsHost": "127.0.0.1", "workerId": "plugins-e2e", "region": "us-east-1",
                         "pluginDir": pluginDir.path, "pluginBatchWindowMillis": 200,
                         "deadLetter": "file:" + dir.appendingPathComponent("dead").path,
+                        "cloudWatchNamespace": "KITPluginsE2E\(suffix)", "cloudWatchIntervalMillis": 1000,
                         "plugins": [
                             "S3Archive": ["destination": "s3://\(bucket)/archive/", "addressingStyle": "path"],
                             "CocoLabeler": ["threshold": 0.5, "liveViewDirectory": live.path],
@@ -138,6 +140,31 @@ import Testing
                     #expect(metrics.contains("kit_plugin_invocations"), "\(metrics.prefix(3000))")
                     let (status, byItself) = await worker.signal(SIGTERM, grace: .seconds(30))
                     #expect(byItself && status == 0, "\(worker.stderrText.suffix(3000))")
+                    // Every metric name the CloudFormation dashboard shows was emitted to CloudWatch (moto) during
+                    // the run (the last flush happens on shutdown).
+                    let template = try await Subprocess.run(
+                        TestPaths.python,
+                        [TestPaths.packageRoot.appendingPathComponent("scripts/template-metrics.py").path])
+                    try #require(template.status == 0, "\(template.stderrText)")
+                    let wanted = Set(template.stdoutText.split(separator: "\n").map(String.init))
+                    #expect(wanted.count >= 20)
+                    let emitted = Set(
+                        try await world.python(
+                            #"""
+                            import boto3, json, sys
+                            cw = boto3.client("cloudwatch")
+                            names, token = set(), None
+                            while True:
+                                kw = {"Namespace": sys.argv[1]}
+                                if token: kw["NextToken"] = token
+                                page = cw.list_metrics(**kw)
+                                names |= {m["MetricName"] for m in page["Metrics"]}
+                                token = page.get("NextToken")
+                                if not token: break
+                            print(json.dumps(sorted(names)))
+                            """#, ["KITPluginsE2E\(suffix)"]) as? [String] ?? [])
+                    #expect(
+                        wanted.subtracting(emitted).isEmpty, "never emitted: \(wanted.subtracting(emitted).sorted())")
                 }
             }
         }

@@ -185,7 +185,8 @@ public final class HostDaemon: Service, Sendable {
             while !Task.isCancelled, !self.state.withLock({ $0.draining }) {
                 known = await discovery.discover(previous: known)
                 await coordinator.setStreams(known)
-                try? await Task.sleep(for: self.discoveryInterval)
+                // Graceful shutdown cuts the wait short: draining starts at once, not after the interval.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.discoveryInterval) }
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.draining = true }

@@ -70,7 +70,10 @@ public final class CloudWatchMetrics: MetricsFactory, Service {
     // MARK: MetricsFactory
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        Handler(factory: self, key: SeriesKey(label, dimensions), kind: .sum)
+        let key = SeriesKey(label, dimensions)
+        // A counter reports from its creation on, 0 while nothing happens.
+        record(key, { _ in }, kind: .sum)
+        return Handler(factory: self, key: key, kind: .sum)
     }
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)])
         -> any FloatingPointCounterHandler
