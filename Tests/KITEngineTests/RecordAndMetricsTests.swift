@@ -101,7 +101,7 @@ import Testing
         #expect(semaphore.tryAcquire() && semaphore.tryAcquire())
         #expect(!semaphore.tryAcquire())
         let waiter = Task { try await semaphore.acquire() }
-        try await waitUntil(timeout: .seconds(10), "a waiter") { semaphore.waiting == 1 }
+        try await waitUntil(timeout: .seconds(120), "a waiter") { semaphore.waiting == 1 }
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(semaphore.waiting == 0)

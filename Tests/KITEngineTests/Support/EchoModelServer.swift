@@ -78,7 +78,7 @@ final class EchoModelServer: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
-            try await waitUntil(timeout: .seconds(30), "echo model server to bind") { bound.withLock { $0 } != nil }
+            try await waitUntil(timeout: .seconds(180), "echo model server to bind") { bound.withLock { $0 } != nil }
             let port = bound.withLock { $0 } ?? 0
             return try await body("http://127.0.0.1:\(port)")
         }

@@ -136,7 +136,7 @@ struct EndToEnd {
         env["KIT_LOG_LEVEL"] = "info"
         let child = try ChildProcess(
             TestPaths.kithost, ["run", "--config", file.path], environment: env, label: "kithost-\(name)")
-        let line = try await child.firstLine(timeout: .seconds(60))
+        let line = try await child.firstLine(timeout: .seconds(180))
         guard let url = line.split(separator: " ").last.map(String.init), url.hasPrefix("http://") else {
             throw TestFailure("unexpected first line from \(name): \(line)")
         }

@@ -77,7 +77,7 @@ final class ThrottlingProxy: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
-            try await waitUntil(timeout: .seconds(30), "proxy to bind") { bound.withLock { $0 } != nil }
+            try await waitUntil(timeout: .seconds(180), "proxy to bind") { bound.withLock { $0 } != nil }
             return try await body("http://127.0.0.1:\(bound.withLock { $0 } ?? 0)")
         }
         await transport.shutdown()
