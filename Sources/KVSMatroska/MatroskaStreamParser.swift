@@ -553,6 +553,20 @@ public struct MatroskaStreamParser: Sendable {
             }
         } else if trailer, segment.metadata != nil {
             applyTrailer(values, at: start, emit)
+        } else if segment.metadata == nil,
+            let code = values[KVSTagName.errorCode] ?? values[KVSTagName.exceptionErrorCode]
+        {
+            // An error document without a fragment number ("Requested fragment is not found", with the continuation
+            // token to resume from): hand it over as an error fragment, so a reader reconnects instead of moving past
+            // a fragment it never got.
+            let idText = values[KVSTagName.errorId] ?? values[KVSTagName.exceptionErrorCode]
+            segment.metadata = FragmentMetadata(
+                fragmentNumber: values[KVSTagName.continuationToken] ?? "", serverTimestampMillis: -1,
+                producerTimestampMillis: -1, success: false,
+                errorId: idText.flatMap { Int64($0.trimmingSpaces()) } ?? 0, errorCode: code,
+                errorMessage: values[KVSTagName.exceptionMessage],
+                continuationToken: values[KVSTagName.continuationToken])
+            emitFragment(start: segment.start ?? start, clusterTimecode: nil, frames: [], postTags: [], emit)
         }
     }
 

@@ -106,15 +106,26 @@ import Testing
                     }
                     // Every sampled key frame of every input reaches the data stream, despite the kill.
                     var records: [[String: Any]] = []
-                    try await waitUntil(timeout: .seconds(120), interval: .seconds(1), "every key frame published") {
-                        records = try await world.kinesisRecords(dataStream)
-                        return inputs.allSatisfy { input in
-                            Set(
-                                records.filter { $0["streamName"] as? String == input.stream }.compactMap {
+                    do {
+                        try await waitUntil(timeout: .seconds(120), interval: .seconds(1), "every key frame published")
+                        {
+                            records = try await world.kinesisRecords(dataStream)
+                            return inputs.allSatisfy { input in
+                                let times = records.filter { $0["streamName"] as? String == input.stream }.compactMap {
                                     ($0["frameTimestampMillis"] as? NSNumber)?.int64Value
                                 }
-                            ).count >= expected[input.stream]?.count ?? 0
+                                return Set(times).count >= expected[input.stream]?.count ?? 0
+                            }
                         }
+                    } catch {
+                        // What the workers said about it (warnings and errors only).
+                        for (name, worker) in workers.sorted(by: { $0.key < $1.key }) {
+                            let said = worker.0.stderrText.split(separator: "\n").filter {
+                                $0.contains("warning") || $0.contains("error")
+                            }
+                            Issue.record("\(name):\n\(said.suffix(40).joined(separator: "\n"))")
+                        }
+                        throw error
                     }
                     for (stream, _) in inputs {
                         let mine = records.filter { $0["streamName"] as? String == stream }

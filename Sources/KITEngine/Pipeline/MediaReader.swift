@@ -73,7 +73,8 @@ struct MediaReader: Sendable {
                         switch event {
                         case .fragment(let fragment):
                             guard let metadata = fragment.metadata else {
-                                logger.warning(
+                                // Not a KVS fragment (no fragment number): nothing to resume from or checkpoint.
+                                logger.error(
                                     "fragment without KVS tags skipped", metadata: ["offset": "\(fragment.startOffset)"]
                                 )
                                 continue
