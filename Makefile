@@ -15,10 +15,14 @@ setup-model:
 build: setup
 	$(SWIFT) build
 
+# At most TEST_WIDTH tests run at once: Swift Testing otherwise starts all of them together, and on 2 cores the
+# CPU-heavy ones (decoding, subprocesses) starve the cooperative pool that the server and timing tests wait on.
+TEST_WIDTH ?= 4
+
 # Builds and runs every test. Fuzzing and benchmarks are separate targets.
 test: setup setup-model
 	$(SWIFT) build --build-tests
-	KIT_VENV=$(CURDIR)/.venv $(SWIFT) test --skip-build
+	KIT_VENV=$(CURDIR)/.venv SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$(TEST_WIDTH) $(SWIFT) test --skip-build
 
 # The main job: the whole system on loopback (local KVS, real-time streams, the person detector, kithost run with
 # both plugins), live progress and a status page; DEMO_SECONDS=N bounds it, Ctrl-C stops it. Outputs in out/demo.

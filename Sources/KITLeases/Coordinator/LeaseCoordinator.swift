@@ -312,6 +312,13 @@ public actor LeaseCoordinator {
             }
             unlock(key)
         }
+        // A take or renewal that was in flight when the loops were cancelled may have landed in the store without
+        // this worker knowing (or with a newer counter than it knows): give back whatever the table still says is
+        // ours, with the table's own counter.
+        guard let table = try? await store.list() else { return }
+        for lease in table where lease.owner == workerId {
+            await release(lease)
+        }
     }
 
     private func release(_ lease: Lease) async {

@@ -78,7 +78,7 @@ final class TestProcess: @unchecked Sendable {
 
 /// Waits until `condition` holds, polling, at most `timeout` (generous: the machine is shared and loaded).
 func waitUntil(
-    _ what: String, timeout: Duration = .seconds(30), every pause: Duration = .milliseconds(50),
+    _ what: String, timeout: Duration = .seconds(120), every pause: Duration = .milliseconds(50),
     _ condition: () async throws -> Bool
 ) async throws {
     let end = ContinuousClock.now + timeout
