@@ -138,6 +138,9 @@ import Testing
                     // Plugin metrics are on the worker's Prometheus endpoint.
                     let metrics = try String(contentsOf: try #require(URL(string: url + "/metrics")), encoding: .utf8)
                     #expect(metrics.contains("kit_plugin_invocations"), "\(metrics.prefix(3000))")
+                    // The container health check's endpoint.
+                    let health = try String(contentsOf: try #require(URL(string: url + "/healthz")), encoding: .utf8)
+                    #expect(health == "ok\n")
                     let (status, byItself) = await worker.signal(SIGTERM, grace: .seconds(30))
                     #expect(byItself && status == 0, "\(worker.stderrText.suffix(3000))")
                     // Every metric name the CloudFormation dashboard shows was emitted to CloudWatch (moto) during
