@@ -1,3 +1,5 @@
+import KVSMatroska
+
 /// Reads a Matroska file (or stream) as a producer needs it: the EBML header, the Segment's Info and Tracks, and the
 /// frames regrouped into GOPs — one group per key frame of the video track, whatever the file's own Clusters were.
 /// Frames keep their bytes (SimpleBlocks and BlockGroups are copied whole); only their timecodes are rewritten when
@@ -98,40 +100,18 @@ struct MatroskaGOPReader {
 
     // MARK: Elements
 
-    private struct ElementHeader {
-        var id: UInt32
-        var size: Int64?
-        var length: Int
-    }
+    private typealias ElementHeader = EBMLElementHeader
 
     private func readHeader() throws(PutMediaError) -> ElementHeader? {
-        let available = buffer.count - position
-        guard available > 0 else { return nil }
-        let b0 = buffer[position]
-        guard b0 != 0, b0.leadingZeroBitCount < 4 else {
+        do throws(EBMLElementHeader.Problem) {
+            return try EBMLElementHeader.read(buffer, at: position)
+        } catch .invalidID {
             throw PutMediaError(.invalidInput, "invalid element ID at byte \(offset): not a Matroska file?")
-        }
-        let idLength = b0.leadingZeroBitCount + 1
-        guard available > idLength else { return nil }
-        var id = UInt32(0)
-        for k in 0..<idLength { id = id << 8 | UInt32(buffer[position + k]) }
-        let s0 = buffer[position + idLength]
-        guard s0 != 0 else { throw PutMediaError(.invalidInput, "invalid element size at byte \(offset)") }
-        let sizeLength = s0.leadingZeroBitCount + 1
-        guard available >= idLength + sizeLength else { return nil }
-        let mask = UInt8(0xFF >> sizeLength)
-        var value = UInt64(s0 & mask)
-        var allOnes = (s0 & mask) == mask
-        for k in 1..<sizeLength {
-            let b = buffer[position + idLength + k]
-            value = value << 8 | UInt64(b)
-            allOnes = allOnes && b == 0xFF
-        }
-        if allOnes { return ElementHeader(id: id, size: nil, length: idLength + sizeLength) }
-        guard value < UInt64(Int64.max / 2) else {
+        } catch .invalidSize {
+            throw PutMediaError(.invalidInput, "invalid element size at byte \(offset)")
+        } catch {
             throw PutMediaError(.invalidInput, "element size out of range at byte \(offset)")
         }
-        return ElementHeader(id: id, size: Int64(value), length: idLength + sizeLength)
     }
 
     private mutating func take(_ header: ElementHeader) throws(PutMediaError) -> [UInt8]? {

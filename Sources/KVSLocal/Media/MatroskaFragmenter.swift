@@ -1,3 +1,5 @@
+import KVSMatroska
+
 /// Cuts a PutMedia body into what the server keeps, as the bytes arrive: per Segment its EBML header and the level-1
 /// elements before its first Cluster (SeekHead, Void, Info, Tracks, the producer's Tags — KVS re-emits them before
 /// every fragment), and each Cluster as one fragment. Known- and unknown-size Segments and Clusters are both handled:
@@ -92,11 +94,7 @@ struct MatroskaFragmenter {
 
     // MARK: Framing
 
-    private struct Header {
-        var id: UInt32
-        var size: Int64?
-        var length: Int
-    }
+    private typealias Header = EBMLElementHeader
 
     private static func isLevel0(_ id: UInt32) -> Bool { id == MatroskaWriter.ebmlID || id == MatroskaWriter.segmentID }
 
@@ -110,33 +108,15 @@ struct MatroskaFragmenter {
 
     /// Reads the element header at `position`; nil when more bytes are needed.
     private func readHeader() throws(Failure) -> Header? {
-        let available = buffer.count - position
-        guard available > 0 else { return nil }
-        let b0 = buffer[position]
-        guard b0 != 0, b0.leadingZeroBitCount < 4 else {
+        do throws(EBMLElementHeader.Problem) {
+            return try EBMLElementHeader.read(buffer, at: position)
+        } catch .invalidID {
             throw Failure(kind: .invalidData, message: "invalid element ID at byte \(offset)")
-        }
-        let idLength = b0.leadingZeroBitCount + 1
-        guard available > idLength else { return nil }
-        var id = UInt32(0)
-        for k in 0..<idLength { id = id << 8 | UInt32(buffer[position + k]) }
-        let s0 = buffer[position + idLength]
-        guard s0 != 0 else { throw Failure(kind: .invalidData, message: "invalid element size at byte \(offset)") }
-        let sizeLength = s0.leadingZeroBitCount + 1
-        guard available >= idLength + sizeLength else { return nil }
-        let mask = UInt8(0xFF >> sizeLength)
-        var value = UInt64(s0 & mask)
-        var allOnes = (s0 & mask) == mask
-        for k in 1..<sizeLength {
-            let b = buffer[position + idLength + k]
-            value = value << 8 | UInt64(b)
-            allOnes = allOnes && b == 0xFF
-        }
-        if allOnes { return Header(id: id, size: nil, length: idLength + sizeLength) }
-        guard value < UInt64(Int64.max / 2) else {
+        } catch .invalidSize {
+            throw Failure(kind: .invalidData, message: "invalid element size at byte \(offset)")
+        } catch {
             throw Failure(kind: .invalidData, message: "element size out of range at byte \(offset)")
         }
-        return Header(id: id, size: Int64(value), length: idLength + sizeLength)
     }
 
     /// The whole element at `position` (header included) if it has arrived; nil when more bytes are needed.
