@@ -10,7 +10,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "kit-swift",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kithost", targets: ["KITHost"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
@@ -58,10 +58,15 @@ let package = Package(
         .target(
             name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
-        // One async HTTP client transport over libcurl's multi interface.
+        // The HTTP model every layer speaks (requests, responses, streaming bodies, `HTTPExecuting`, `HTTPError`,
+        // retries), without an engine: what the plugin SDK links.
+        .target(
+            name: "HTTPTransportCore", dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // The libcurl engine behind it: one event-loop thread over the multi interface, `HTTPClient`.
         .target(
             name: "HTTPTransport",
-            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPTransportCore", "CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // The AWS service clients KIT needs (Kinesis Video, DynamoDB, Kinesis, S3, CloudWatch, SageMaker Runtime,
         // Resource Groups Tagging), each with its real wire protocol, signed by AWSSigV4, sent by HTTPTransport.
