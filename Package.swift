@@ -54,9 +54,12 @@ let package = Package(
         .target(name: "KVSMatroska", swiftSettings: strict),
         // Key frames → pictures → JPEG/PNG. Imports only its C shims.
         .target(name: "KITMedia", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
-        // AWS Signature Version 4, pure and deterministic (date injected).
+        // What AWS clients need without crypto: credentials and the provider protocol, service metadata, region and
+        // endpoint resolution, URI encoding, and the request-signer protocol (a signer may be remote).
+        .target(name: "AWSCore", swiftSettings: strict),
+        // AWS Signature Version 4, pure and deterministic (date injected), and the credential providers.
         .target(
-            name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            name: "AWSSigV4", dependencies: ["AWSCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // The HTTP model every layer speaks (requests, responses, streaming bodies, `HTTPExecuting`, `HTTPError`,
         // retries), without an engine: what the plugin SDK links.
