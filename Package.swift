@@ -75,7 +75,12 @@ let package = Package(
         // Resource Groups Tagging), each with its real wire protocol, signed by AWSSigV4, sent by HTTPTransport.
         .target(
             name: "AWSClients",
-            dependencies: ["AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AWSCore", "HTTPTransportCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // The host's signing for AWSClients: the SigV4 `AWSRequestSigner` over a credential provider, the clients'
+        // `credentialProvider:` initialisers, credential providers' HTTP calls over the project's transport.
+        .target(
+            name: "AWSSigning", dependencies: ["AWSClients", "AWSSigV4", "AWSCore", "HTTPTransportCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging).
         .target(
