@@ -39,7 +39,7 @@ fi
 
 echo "bench-media: building kit-bench (release, $SCRATCH)"
 BUILD_LOG=$(mktemp)
-if ! swift build -c release --product KITBench --scratch-path "$SCRATCH" >"$BUILD_LOG" 2>&1; then
+if ! swift build -c release --package-path Benchmarks --product KITBench --scratch-path "$SCRATCH" >"$BUILD_LOG" 2>&1; then
   cat "$BUILD_LOG"; exit 1
 fi
 rm -f "$BUILD_LOG"
