@@ -1,4 +1,5 @@
 import AWSCore
+
 /// An HTTP request as the signer sees it, independent of any HTTP library: the transport and the service clients
 /// convert to and from it.
 ///
