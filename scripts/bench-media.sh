@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-30}
 WORK=${BENCH_MEDIA_DIR:-.build-bench-media}
-SCRATCH=${SCRATCH:-.build-media-release}
+SCRATCH=${SCRATCH:-.build-bench}
 QUALITY=90 # turbojpeg / Pillow quality; ffmpeg's -q:v 3 is about the same
 
 # Tools, installed idempotently.
