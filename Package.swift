@@ -52,6 +52,9 @@ let package = Package(
 
         // KVS bytes → Matroska fragments. Imports nothing of the project.
         .target(name: "KVSMatroska", swiftSettings: strict),
+        // The one KIT record model (Codable), published by the engine and read by plugins. Foundation only: every
+        // plugin links it.
+        .target(name: "KITRecords", swiftSettings: strict),
         // Key frames → pictures → JPEG/PNG. Imports only its C shims.
         .target(name: "KITMedia", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
         // AWS Signature Version 4, pure and deterministic (date injected).
@@ -98,7 +101,7 @@ let package = Package(
         .target(
             name: "KITEngine",
             dependencies: [
-                "KVSMatroska", "KITMedia", "AWSClients", "KITLeases", "KITPlugins",
+                "KVSMatroska", "KITMedia", "AWSClients", "KITLeases", "KITPlugins", "KITRecords",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -126,7 +129,7 @@ let package = Package(
         .target(
             name: "PluginAPI",
             dependencies: [
-                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport",
+                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", "KITRecords",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -163,6 +166,7 @@ let package = Package(
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
+        .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
         .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
@@ -177,7 +181,7 @@ let package = Package(
             name: "KITEngineTests",
             dependencies: [
                 "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
-                "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITRecords",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),

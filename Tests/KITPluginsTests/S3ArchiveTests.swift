@@ -5,12 +5,14 @@ import HTTPTransport
 import KITPlugins
 import KITTestSupport
 import Logging
+import PluginAPI
 import Testing
 
 /// S3Archive end to end on loopback: fragments put into kvs-local (in process) with AWSClients' PutMedia, records
 /// dispatched to the built `libS3Archive.so`, objects written to moto S3 and to a `file://` directory. Every
 /// `.webm` must equal what GetMediaForFragmentList returns for its fragment, byte for byte, and every `.txt` must
-/// be the record's detections document.
+/// be the record's detections document (the blog's keys plus the record's typed ones, a failed inference's error,
+/// status and body included).
 @Suite(.enabled(if: TestPaths.havePython && TestPaths.haveFFmpeg), .timeLimit(.minutes(4)))
 struct S3ArchiveTests {
     static let credentials = StaticCredentialProvider(Credentials(accessKeyId: "AKIDKIT", secretAccessKey: "secret"))
@@ -100,6 +102,16 @@ struct S3ArchiveTests {
                         awsRegion: "us-east-1"))
             }
         }
+        // A frame of the first fragment whose inference failed for good.
+        let failedServerMillis = serverMillis
+        records.append(
+            DispatchRecord(
+                streamName: stream,
+                data: FailedRecord.json(
+                    stream: stream, fragment: fragments[0], timeCode: 960, serverMillis: failedServerMillis),
+                partitionKey: stream, sequenceNumber: "\(records.count + 1)",
+                approximateArrivalTimestamp: 1_700_000_124,
+                eventSourceARN: "arn:aws:kinesis:us-east-1:1:stream/kit", awsRegion: "us-east-1"))
         let archiveDirectory = directory.appendingPathComponent("archive")
         let destinations = ["s3://kit-archive/runs/", "file://\(archiveDirectory.path)/"]
         for destination in destinations {
@@ -154,11 +166,44 @@ struct S3ArchiveTests {
                 #expect([UInt8](local) == text.body)
             }
         }
-        // Once per fragment: three .webm objects, six .txt.
+        try await checkFailedRecord(
+            s3: s3, key: "runs/archive-cam/2023/11/14/\(fragments[0])-960.txt", stream: stream,
+            expected: FailedRecord.record(
+                stream: stream, fragment: fragments[0], timeCode: 960, serverMillis: failedServerMillis))
+        // Once per fragment: three .webm objects, seven .txt.
         let listed = try await s3.listObjectsV2(ListObjectsV2Input(bucket: "kit-archive", prefix: "runs/"))
         let keys = listed.contents.map(\.key)
         #expect(keys.filter { $0.hasSuffix(".webm") }.count == 3)
-        #expect(keys.filter { $0.hasSuffix(".txt") }.count == 6)
+        #expect(keys.filter { $0.hasSuffix(".txt") }.count == 7)
+    }
+
+    /// The `.txt` of a failed inference: the blog's four keys, and beside them the typed ones — the error with its
+    /// status and body, the attempts, the typed timestamps, the image's metadata.
+    static func checkFailedRecord(s3: S3Client, key: String, stream: String, expected: KITRecord) async throws {
+        let text = try await s3.getObject(bucket: "kit-archive", key: key)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.body)) as? [String: Any])
+        func int64(_ key: String) -> Int64? { (document[key] as? NSNumber)?.int64Value }
+        #expect(document["StreamName"] as? String == stream)
+        #expect(document["fragmentMetaData"] as? String == expected.fragmentMetaData)
+        #expect(document["frameMetaData"] as? String == expected.frameMetaData)
+        #expect(document["sageMakerOutput"] as? String == "", "a failed inference has no output")
+        #expect(document["inferenceError"] as? String == FailedRecord.message)
+        #expect(document["inferenceErrorStatus"] as? Int == 503)
+        #expect(document["inferenceErrorBody"] as? String == FailedRecord.body)
+        #expect(document["inferenceErrorBodyTruncated"] == nil)
+        #expect(document["attempts"] as? Int == 8)
+        #expect(document["endpointLatencyMillis"] as? Double == 2500.25)
+        #expect(document["fragmentNumber"] as? String == expected.fragment.fragmentNumber)
+        #expect(int64("serverTimestampMillis") == expected.fragment.serverTimestampMillis)
+        #expect(int64("producerTimestampMillis") == expected.fragment.producerTimestampMillis)
+        #expect(document["frameTimecode"] as? Int == 960)
+        #expect(int64("frameTimestampMillis") == expected.frameTimestampMillis)
+        #expect(document["imageContentType"] as? String == "image/jpeg")
+        #expect(document["imageBytes"] as? Int == 4321)
+        #expect(document["imageSha256"] as? String == String(repeating: "cd", count: 32))
+        #expect(document["width"] as? Int == 320 && document["height"] as? Int == 240)
+        #expect(document["workerId"] as? String == "worker-a")
+        #expect(document["streamName"] == nil, "the blog's StreamName, not the record's streamName")
     }
 
     /// A transport failure inside the plugin (its HTTP goes through the host's `http_send`) comes back across the
