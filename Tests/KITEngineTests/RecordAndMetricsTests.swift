@@ -1,4 +1,5 @@
 import Foundation
+import KITAsync
 import KITTestSupport
 import KVSMatroska
 import Testing

@@ -1,6 +1,7 @@
 import AWSClients
 import Crypto
 import Foundation
+import KITAsync
 import KITMedia
 import KVSMatroska
 import Logging
