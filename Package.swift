@@ -182,7 +182,7 @@ let package = Package(
             name: "KITEngineTests",
             dependencies: [
                 "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
-                "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITPlugins", "PluginAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
