@@ -45,6 +45,9 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Async building blocks shared by the engine, the dispatcher and the transports: full-jitter `Backoff`,
+        // `AsyncSemaphore`, `AsyncSignal`. Imports nothing.
+        .target(name: "KITAsync", swiftSettings: strict),
         // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
         .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
         // kithost's process set-up in C: signals unblocked before main (a parent may have blocked SIGTERM).
@@ -93,15 +96,16 @@ let package = Package(
         .target(
             name: "KITPlugins",
             dependencies: [
-                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport",
+                "CKITPlugin", "KITAsync", "AWSClients", "AWSSigV4", "HTTPTransport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The host engine: configuration, discovery, the per-stream pipeline, inference, publishing, metrics.
         .target(
             name: "KITEngine",
             dependencies: [
-                "KVSMatroska", "KITMedia", "AWSClients", "KITLeases", "KITPlugins", "KITRecords",
+                "KVSMatroska", "KITMedia", "KITAsync", "AWSClients", "KITLeases", "KITPlugins", "KITRecords",
                 .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -130,7 +134,7 @@ let package = Package(
             name: "PluginAPI",
             dependencies: [
                 "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", "KITRecords",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
@@ -165,6 +169,7 @@ let package = Package(
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
+        .testTarget(name: "KITAsyncTests", dependencies: ["KITAsync"], swiftSettings: strict),
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
@@ -181,7 +186,7 @@ let package = Package(
             name: "KITEngineTests",
             dependencies: [
                 "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
-                "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITRecords",
+                "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITRecords", "KITPlugins", "PluginAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),

@@ -117,5 +117,4 @@ public struct CocoLabelerHandler: KITPluginHandler {
     }
 }
 
-@_cdecl("kit_plugin_entry")
-public func kitPluginEntry(_ abi: UInt32) -> UnsafeRawPointer? { KITPluginExport.entry(CocoLabelerHandler.self, abi) }
+@c(kit_plugin_entry) public func kitPluginEntry(_ abi: UInt32) -> KITPluginEntry { CocoLabelerHandler.export(abi) }

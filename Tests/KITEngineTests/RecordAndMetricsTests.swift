@@ -1,4 +1,5 @@
 import Foundation
+import KITAsync
 import KITRecords
 import KITTestSupport
 import KVSMatroska

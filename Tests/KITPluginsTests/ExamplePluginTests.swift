@@ -39,7 +39,7 @@ struct ExamplePluginTests {
             try Data(#"{"alertsFile":"\#(alerts.path)","threshold":0.9}"#.utf8)
                 .write(to: plugins.appendingPathComponent("libPersonAlert.json"))
             let host = TestHost(configuration: .init(pluginDirectory: plugins.path))
-            let reports = host.dispatcher.loadPlugins()
+            let reports = await host.load()
             try #require(reports.count == 1 && reports[0].isLoaded, "\(reports)")
             #expect(reports[0].name == "PersonAlert" && reports[0].version == "0.1.0")
             let records = [
@@ -49,8 +49,9 @@ struct ExamplePluginTests {
                 // The endpoint never answered for this frame: an alert saying so, not an empty scene.
                 Records.make(sequence: 3, data: FailedRecord.json(stream: "cam-1", timeCode: 480)),
             ]
-            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: records).wait())
-            await host.dispatcher.shutdown()
+            try await host.run {
+                #expect(await host.dispatcher.enqueue(stream: "cam-1", records: records).wait())
+            }
             let lines = try String(contentsOf: alerts, encoding: .utf8).split(separator: "\n")
             try #require(lines.count == 2, "\(lines)")
             let alert = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]

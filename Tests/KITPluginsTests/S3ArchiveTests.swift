@@ -122,17 +122,22 @@ struct S3ArchiveTests {
             let dispatcher = PluginDispatcher(
                 configuration: .init(
                     pluginDirectory: plugins.path,
-                    pluginConfigs: ["S3Archive": Array(try JSONSerialization.data(withJSONObject: config))],
+                    settings: [
+                        // Until the SDK signs through the host (aws_sign), S3Archive signs with raw credentials.
+                        "S3Archive": .init(
+                            configuration: Array(try JSONSerialization.data(withJSONObject: config)),
+                            rawCredentials: true)
+                    ],
                     batchSize: 4, deadline: .seconds(60),
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
                 services: HostServices(
                     transport: transport, credentialProvider: credentials, region: "us-east-1",
                     logger: logs.logger()))
-            let reports = dispatcher.loadPlugins()
+            let reports = await dispatcher.registry.load().reports
             try #require(reports.allSatisfy { $0.isLoaded }, "\(reports)")
-            let delivery = dispatcher.enqueue(stream: stream, records: records)
-            #expect(await delivery.wait())
-            await dispatcher.shutdown()
+            try await dispatcher.withRunning {
+                #expect(await dispatcher.enqueue(stream: stream, records: records).wait())
+            }
             #expect(
                 !FileManager.default.fileExists(atPath: directory.appendingPathComponent("dead-letter").path),
                 "\(logs.all.filter { $0.level >= .warning }.map(\.message))")
@@ -218,15 +223,18 @@ struct S3ArchiveTests {
             let transport = try HTTPClient()
             let dispatcher = PluginDispatcher(
                 configuration: .init(
-                    pluginDirectory: plugins.path, pluginConfigs: ["S3Archive": Array(config.utf8)], maxRetries: 0,
+                    pluginDirectory: plugins.path,
+                    settings: ["S3Archive": .init(configuration: Array(config.utf8), rawCredentials: true)],
+                    maxRetries: 0,
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
                 services: HostServices(
                     transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
                     logger: LogCapture().logger()))
-            #expect(dispatcher.loadPlugins().allSatisfy { $0.isLoaded })
+            #expect(await dispatcher.registry.load().reports.allSatisfy { $0.isLoaded })
             let record = Records.make(stream: "cam-x", sequence: 1)
-            #expect(await dispatcher.enqueue(stream: "cam-x", records: [record]).wait())
-            await dispatcher.shutdown()
+            try await dispatcher.withRunning {
+                #expect(await dispatcher.enqueue(stream: "cam-x", records: [record]).wait())
+            }
             await transport.shutdown()
             let letters = try DispatcherTests.deadLetters(directory)
             try #require(letters.count == 1)
@@ -255,11 +263,12 @@ struct S3ArchiveTests {
                     services: HostServices(
                         transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
                         logger: LogCapture().logger()))
-                #expect(dispatcher.loadPlugins().allSatisfy { $0.isLoaded })
-                #expect(
-                    await dispatcher.enqueue(stream: "cam-9", records: [Records.make(stream: "cam-9", sequence: 7)])
-                        .wait())
-                await dispatcher.shutdown()
+                #expect(await dispatcher.registry.load().reports.allSatisfy { $0.isLoaded })
+                try await dispatcher.withRunning {
+                    #expect(
+                        await dispatcher.enqueue(stream: "cam-9", records: [Records.make(stream: "cam-9", sequence: 7)])
+                            .wait())
+                }
                 let listed = try await s3.listObjectsV2(
                     ListObjectsV2Input(bucket: "kit-dlq", prefix: "failed/Fails/cam-9/"))
                 try #require(listed.contents.count == 1)

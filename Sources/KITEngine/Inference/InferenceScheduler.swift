@@ -1,5 +1,6 @@
 import AWSClients
 import Foundation
+import KITAsync
 import KITRecords
 import Logging
 import Metrics

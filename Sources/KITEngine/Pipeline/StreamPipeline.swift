@@ -1,5 +1,6 @@
 import AWSClients
 import Foundation
+import KITAsync
 import KITMedia
 import KITRecords
 import KVSMatroska

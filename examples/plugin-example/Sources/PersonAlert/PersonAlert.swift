@@ -104,5 +104,4 @@ struct AlertError: Error, CustomStringConvertible {
 }
 
 // The one line that makes this library a KIT plugin.
-@_cdecl("kit_plugin_entry")
-public func kitPluginEntry(_ abi: UInt32) -> UnsafeRawPointer? { KITPluginExport.entry(PersonAlert.self, abi) }
+@c(kit_plugin_entry) public func kitPluginEntry(_ abi: UInt32) -> KITPluginEntry { PersonAlert.export(abi) }
