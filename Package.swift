@@ -78,6 +78,9 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // Async building blocks shared by the engine, the dispatcher and the transports: full-jitter `Backoff`,
+        // `AsyncSemaphore`, `AsyncSignal`. Imports nothing.
+        .target(name: "KITAsync", swiftSettings: strict),
         // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
         .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
         // kithost's process set-up in C: signals unblocked before main (a parent may have blocked SIGTERM).
@@ -85,6 +88,9 @@ let package = Package(
 
         // KVS bytes → Matroska fragments. Imports nothing of the project.
         .target(name: "KVSMatroska", swiftSettings: strict),
+        // The one KIT record model (Codable), published by the engine and read by plugins. Foundation only: every
+        // plugin links it.
+        .target(name: "KITRecords", swiftSettings: strict),
         // Key frames → pictures → JPEG/PNG. Imports only its C shims.
         .target(name: "KITMedia", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
         // What AWS clients need without crypto: credentials and the provider protocol, service metadata, region and
@@ -123,16 +129,19 @@ let package = Package(
         // The host side of the plugin boundary: dlopen loader, host-services table, Lambda-style dispatcher.
         .target(
             name: "KITPlugins",
-            dependencies: ["CKITPlugin", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log, metrics],
+            dependencies: [
+                "CKITPlugin", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log, metrics,
+                host("ServiceLifecycle", "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         // The host engine: configuration, discovery, the per-stream pipeline, inference, publishing, metrics.
         .target(
             name: "KITEngine",
             dependencies: [
-                "KVSMatroska", "KITMedia", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KITLeases",
-                "KITPlugins", host("Yams", "Yams"), log, metrics, host("Prometheus", "swift-prometheus"),
-                host("ServiceLifecycle", "swift-service-lifecycle"), host("Hummingbird", "hummingbird"), crypto,
-                host("UnixSignals", "swift-service-lifecycle"),
+                "KVSMatroska", "KITMedia", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport",
+                "KITLeases", "KITPlugins", "KITRecords", host("Yams", "Yams"), log, metrics,
+                host("Prometheus", "swift-prometheus"), host("ServiceLifecycle", "swift-service-lifecycle"),
+                host("Hummingbird", "hummingbird"), crypto, host("UnixSignals", "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
@@ -154,7 +163,9 @@ let package = Package(
         // host-services table) and no host package; SigV4 (and so swift-crypto) until the host signs for plugins.
         .target(
             name: "PluginAPI",
-            dependencies: ["CKITPlugin", "AWSClients", "AWSCore", "AWSSigning", "HTTPTransportCore", log],
+            dependencies: [
+                "CKITPlugin", "AWSClients", "AWSCore", "AWSSigning", "HTTPTransportCore", "KITRecords", log, metrics,
+            ],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
@@ -164,7 +175,9 @@ let package = Package(
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
+        .testTarget(name: "KITAsyncTests", dependencies: ["KITAsync"], swiftSettings: strict),
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
+        .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore"], swiftSettings: strict),
         .testTarget(
@@ -185,9 +198,10 @@ let package = Package(
             name: "KITEngineTests",
             dependencies: [
                 "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
-                "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska", host("Hummingbird", "hummingbird"), crypto,
-                log, metrics, host("ServiceLifecycle", "swift-service-lifecycle"), host("NIOCore", "swift-nio"),
-                host("HTTPTypes", "swift-http-types"),
+                "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITRecords", "KITPlugins", "PluginAPI",
+                host("Hummingbird", "hummingbird"), crypto, log, metrics,
+                host("ServiceLifecycle", "swift-service-lifecycle"),
+                host("NIOCore", "swift-nio"), host("HTTPTypes", "swift-http-types"),
             ],
             swiftSettings: strict),
         .testTarget(

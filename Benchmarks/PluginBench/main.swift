@@ -89,16 +89,19 @@ func overhead() async throws {
                 services: HostServices(
                     transport: try HTTPClient(), credentialProvider: nil, region: "us-east-1", logger: quietLogger()))
             if kind == "C" {
-                guard dispatcher.loadPlugins().allSatisfy(\.isLoaded) else { throw BenchError(description: "load") }
-            } else if let descriptor = KITPluginExport.entry(NoopHandler.self, 1) {
-                dispatcher.register(descriptor: descriptor, origin: "bench")
+                guard await dispatcher.registry.load().reports.allSatisfy(\.isLoaded) else {
+                    throw BenchError(description: "load")
+                }
+            } else if let descriptor = NoopHandler.export(2) {
+                _ = await dispatcher.registry.register(descriptor: descriptor, origin: "bench")
             }
-            // Warm-up, then the measured run.
-            _ = await dispatcher.enqueue(stream: "warm", records: Array(records.prefix(1000))).wait()
-            let start = ContinuousClock.now
-            let ok = await dispatcher.enqueue(stream: "bench", records: records).wait()
-            let elapsed = ContinuousClock.now - start
-            await dispatcher.shutdown()
+            let (ok, elapsed) = try await dispatcher.withRunning {
+                // Warm-up, then the measured run.
+                _ = await dispatcher.enqueue(stream: "warm", records: Array(records.prefix(1000))).wait()
+                let start = ContinuousClock.now
+                let ok = await dispatcher.enqueue(stream: "bench", records: records).wait()
+                return (ok, ContinuousClock.now - start)
+            }
             let micros = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
             print(
                 String(
@@ -175,18 +178,20 @@ func runArchive(
     let dispatcher = PluginDispatcher(
         configuration: .init(
             pluginDirectory: URL(fileURLWithPath: plugin).deletingLastPathComponent().path,
-            pluginConfigs: ["S3Archive": Array(try JSONSerialization.data(withJSONObject: config))], batchSize: 10),
+            settings: ["S3Archive": .init(configuration: Array(try JSONSerialization.data(withJSONObject: config)))],
+            batchSize: 10),
         services: HostServices(
             transport: transport, credentialProvider: credentials, region: "us-east-1", logger: quietLogger()))
-    let reports = dispatcher.loadPlugins().filter { $0.name == "S3Archive" }
+    let reports = await dispatcher.registry.load().reports.filter { $0.name == "S3Archive" }
     guard reports.first?.isLoaded == true else { throw BenchError(description: "S3Archive not loaded: \(reports)") }
-    let start = ContinuousClock.now
-    guard await dispatcher.enqueue(stream: stream, records: records).wait() else {
-        throw BenchError(description: "S3Archive delivery failed")
+    let swiftSeconds = try await dispatcher.withRunning {
+        let start = ContinuousClock.now
+        guard await dispatcher.enqueue(stream: stream, records: records).wait() else {
+            throw BenchError(description: "S3Archive delivery failed")
+        }
+        return (ContinuousClock.now - start).components
     }
-    let swiftSeconds = (ContinuousClock.now - start).components
     let swiftElapsed = Double(swiftSeconds.seconds) + Double(swiftSeconds.attoseconds) / 1e18
-    await dispatcher.shutdown()
     let swiftObjects = try await s3.listObjectsV2(ListObjectsV2Input(bucket: "kit-bench-swift")).contents.count
 
     // The blog's handler, in batches of 10, same records, same servers.

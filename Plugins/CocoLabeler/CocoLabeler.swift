@@ -9,7 +9,8 @@ import PluginAPI
 ///
 /// Class ids outside the 80 COCO names, entries that are not `[class, score, xmin, ymin, xmax, ymax]`, and
 /// outputs that are not object detection at all are logged and skipped: a model answering something else is not
-/// the record's fault, so it does not fail the batch.
+/// the record's fault, so it does not fail the batch. A record whose inference failed has no output at all: it is
+/// logged as a failed inference (with the error, status and attempts) and skipped, never read as "no detections".
 ///
 /// Configuration (JSON): `threshold` (0.5), `top` (5), `liveViewDirectory`, `keepFrames` (false),
 /// `jpegQuality` (85).
@@ -53,6 +54,21 @@ public struct CocoLabelerHandler: KITPluginHandler {
         let detection: ObjectDetection
         do {
             kit = try record.kitRecord()
+        } catch {
+            logger.warning("skipped record: \(error)", metadata: ["eventID": "\(record.eventID)"])
+            return
+        }
+        if let failure = kit.inference.failure {
+            logger.warning(
+                "skipped record: the inference failed",
+                metadata: [
+                    "eventID": "\(record.eventID)", "record": "\(kit.id)", "error": "\(failure.message)",
+                    "status": "\(failure.status.map(String.init) ?? "none")",
+                    "attempts": "\(kit.inference.attempts.map(String.init) ?? "unknown")",
+                ])
+            return
+        }
+        do {
             detection = try kit.objectDetection()
         } catch {
             logger.warning("skipped record: \(error)", metadata: ["eventID": "\(record.eventID)"])
@@ -101,5 +117,4 @@ public struct CocoLabelerHandler: KITPluginHandler {
     }
 }
 
-@_cdecl("kit_plugin_entry")
-public func kitPluginEntry(_ abi: UInt32) -> UnsafeRawPointer? { KITPluginExport.entry(CocoLabelerHandler.self, abi) }
+@c(kit_plugin_entry) public func kitPluginEntry(_ abi: UInt32) -> KITPluginEntry { CocoLabelerHandler.export(abi) }

@@ -1,5 +1,4 @@
 import PluginAPI
 
 /// The plugin's C entry point: the one line every plugin library has.
-@_cdecl("kit_plugin_entry")
-public func kitPluginEntry(_ abi: UInt32) -> UnsafeRawPointer? { KITPluginExport.entry(S3ArchiveHandler.self, abi) }
+@c(kit_plugin_entry) public func kitPluginEntry(_ abi: UInt32) -> KITPluginEntry { S3ArchiveHandler.export(abi) }

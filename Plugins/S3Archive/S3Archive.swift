@@ -5,9 +5,11 @@ import Synchronization
 /// The blog's Lambda as a KIT plugin. For each record: read the stream and fragment number, call
 /// `GetDataEndpoint(GET_MEDIA_FOR_FRAGMENT_LIST)` and `GetMediaForFragmentList([fragment])`, store the fragment as
 /// `{prefix}{stream}/{yyyy}/{mm}/{dd}/{fragmentNumber}.webm` (once per fragment) and the record as
-/// `{fragmentNumber}-{frameTimecode}.txt` beside it (JSON: StreamName, fragmentMetaData, frameMetaData, decoded
-/// sageMakerOutput). Unlike the blog's `stream_YYYYmmdd-HHMMSS` names, these keys never collide. The date is the
-/// fragment's server timestamp (UTC), so a replayed record lands on the same keys.
+/// `{fragmentNumber}-{frameTimecode}.txt` beside it (JSON: the blog's StreamName, fragmentMetaData, frameMetaData
+/// and decoded sageMakerOutput, plus the record's typed keys — timestamps, image, attempts, latency, and
+/// `inferenceError` with its status and body when the inference failed). Unlike the blog's
+/// `stream_YYYYmmdd-HHMMSS` names, these keys never collide. The date is the fragment's server timestamp (UTC), so
+/// a replayed record lands on the same keys.
 ///
 /// Configuration (JSON):
 /// - `destination`: `s3://bucket/prefix/` or `file:///directory/prefix/` (required)
@@ -80,7 +82,7 @@ public struct S3ArchiveHandler: KITPluginHandler {
 
     private func archive(_ key: FragmentKey, records: [KITRecord], context: PluginContext) async throws {
         guard let first = records.first else { return }
-        let base = Self.directory(stream: key.stream, serverMillis: first.fragment.serverSideTimestampMillis)
+        let base = Self.directory(stream: key.stream, serverMillis: first.fragment.serverTimestampMillis)
         let webmKey = base + "\(key.fragment).webm"
         if !archived.contains(webmKey), !(try await store.exists(webmKey)) {
             let media = try await fragmentMedia(key, deadline: context.deadline)
@@ -133,15 +135,17 @@ public struct S3ArchiveHandler: KITPluginHandler {
         return "\(stream)/\(String(format: "%04d", parts.year ?? 0))/\(two(parts.month))/\(two(parts.day))/"
     }
 
-    /// The blog's `detections` document: StreamName, fragmentMetaData, frameMetaData, and sageMakerOutput as
-    /// JSON (or, when the endpoint did not answer JSON, as its base64 text).
+    /// The blog's `detections` document — StreamName, fragmentMetaData, frameMetaData, and sageMakerOutput as
+    /// JSON (or, when the endpoint did not answer JSON, as its base64 text) — with the record's typed keys beside
+    /// them, under the names the record has on the wire (`frameTimestampMillis`, `imageSha256`, `attempts`,
+    /// `inferenceError`, `inferenceErrorStatus`, `inferenceErrorBody`, …; each only when the record has it).
     static func detections(_ record: KITRecord) -> [UInt8] {
         let output: Any =
             record.sageMakerOutputJSON() ?? Data(record.sageMakerOutput).base64EncodedString()
-        let document: [String: Any] = [
-            "StreamName": record.streamName, "fragmentMetaData": record.fragmentMetaData,
-            "frameMetaData": record.frameMetaData, "sageMakerOutput": output,
-        ]
+        var document = (try? JSONSerialization.jsonObject(with: Data(record.json()))) as? [String: Any] ?? [:]
+        document["streamName"] = nil
+        document["StreamName"] = record.streamName
+        document["sageMakerOutput"] = output
         let data = try? JSONSerialization.data(
             withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         return Array(data ?? Data("{}".utf8))

@@ -4,6 +4,7 @@ import AWSSigning
 import CoreMetrics
 import Foundation
 import HTTPTransport
+import KITRecords
 import KITTestSupport
 import Logging
 import Testing
@@ -56,7 +57,57 @@ import Testing
             // Final at the 400 (an earlier attempt may have timed out on a loaded machine and been retried).
             #expect(outcome.response == nil && outcome.attempts >= 1 && !outcome.cancelled)
             #expect(outcome.error?.contains("400") == true)
+            // The record will carry the answer's status and body, not only the error's text.
+            #expect(outcome.failure?.status == 400)
+            #expect(outcome.failure?.body == #"{"message":"injected failure"}"#)
+            #expect(outcome.failure?.bodyTruncated == false)
             await transport.shutdown()
+        }
+    }
+
+    /// A call that never answers has an error but neither status nor body.
+    @Test func aTimeoutHasNoStatusOrBody() async throws {
+        let server = EchoModelServer(.init(failEvery: 1, failStatus: 0))
+        try await server.serve { url in
+            let transport = try HTTPClient()
+            let scheduler = try Self.scheduler(url, transport: transport, attempts: 2, timeout: .milliseconds(300))
+            #expect(scheduler.tryReserve())
+            let outcome = await scheduler.infer([1], dimensions: [])
+            #expect(outcome.response == nil && outcome.attempts == 2 && !outcome.cancelled)
+            #expect(outcome.failure?.message.contains("timedOut") == true, "\(String(describing: outcome.failure))")
+            #expect(outcome.failure?.status == nil && outcome.failure?.body == nil)
+            await transport.shutdown()
+        }
+    }
+
+    /// SageMaker's `ModelError` (424, final at once): its error document reaches the record as it was sent, and
+    /// concurrent calls through one target each get their own answer's body.
+    @Test func sageMakerErrorDocumentsReachTheOutcome() async throws {
+        let transport = ModelErrorTransport()
+        let client = SageMakerRuntimeClient(
+            client: AWSClient(
+                service: .sageMakerRuntime, region: "us-east-1",
+                endpoint: try AWSEndpoint(url: "http://sagemaker.test"),
+                credentialProvider: nil, transport: transport,
+                configuration: AWSClient.Configuration(retry: .never, timeout: nil)))
+        let scheduler = InferenceScheduler(
+            target: SageMakerEndpointTarget(endpointName: "detector", client: client),
+            configuration: .init(queueSize: 8, concurrency: 4, maxAttempts: 3, contentType: "image/jpeg"),
+            logger: Logger(label: "test"))
+        let outcomes = await withTaskGroup(of: (Int, InferenceOutcome).self) { group in
+            for i in 0..<6 {
+                #expect(scheduler.tryReserve())
+                group.addTask { (i, await scheduler.infer(Array("frame \(i)".utf8), dimensions: [])) }
+            }
+            var all: [Int: InferenceOutcome] = [:]
+            for await (i, outcome) in group { all[i] = outcome }
+            return all
+        }
+        for (i, outcome) in outcomes {
+            #expect(outcome.attempts == 1, "a model error is final")
+            #expect(outcome.failure?.status == 424)
+            #expect(outcome.failure?.message.contains("ModelError") == true)
+            #expect(outcome.failure?.body == ModelErrorTransport.document(for: Array("frame \(i)".utf8)))
         }
     }
 
@@ -126,5 +177,30 @@ import Testing
         #expect(result["dims"] as? [String] == ["StreamName", "WorkerId"])
         #expect(result["sum"] as? Double == 7)
         await transport.shutdown()
+    }
+}
+
+/// Answers every request with SageMaker's `ModelError` document, naming the request's body so each caller can
+/// tell its own answer.
+struct ModelErrorTransport: HTTPExecuting {
+    static func document(for body: [UInt8]) -> String {
+        #"{"ErrorCode":"CLIENT_ERROR_FROM_MODEL","OriginalStatusCode":400,"#
+            + #""OriginalMessage":"cannot read \#(String(decoding: body, as: UTF8.self))","message":"Received client error"}"#
+    }
+
+    func execute(_ request: HTTPRequest, deadline: ContinuousClock.Instant?) async throws(HTTPError) -> HTTPResponse {
+        let bytes = request.body.bufferedBytes ?? []
+        // Answers in a scrambled order, so concurrent calls overlap.
+        try? await Task.sleep(for: .milliseconds(Int.random(in: 1...30)))
+        return HTTPResponse(
+            head: HTTPResponseHead(
+                status: 424, headers: ["x-amzn-ErrorType": "ModelError", "Content-Type": "application/json"]),
+            body: Array(Self.document(for: bytes).utf8))
+    }
+
+    func stream(_ request: HTTPRequest, deadline: ContinuousClock.Instant?) async throws(HTTPError)
+        -> HTTPStreamingResponse
+    {
+        throw HTTPError(code: .invalidRequest, message: "not used")
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import KITAsync
+import KITRecords
 import KITTestSupport
 import KVSMatroska
 import Testing
@@ -7,19 +9,24 @@ import Testing
 
 @Suite struct RecordAndMetricsTests {
     static func sampleRecord(error: String? = nil) -> KITRecord {
-        KITRecord(
-            streamName: "cam \"1\"",
-            fragment: FragmentMetadata(
-                fragmentNumber: "91343852333181432392682062607743920146264916666",
-                serverTimestampMillis: 1_511_852_109_126,
-                producerTimestampMillis: 1_511_852_108_513),
-            frameDescription:
+        let fragment = FragmentMetadata(
+            fragmentNumber: "91343852333181432392682062607743920146264916666",
+            serverTimestampMillis: 1_511_852_109_126, producerTimestampMillis: 1_511_852_108_513)
+        return KITRecord(
+            streamName: "cam \"1\"", fragmentMetaData: fragment.description,
+            frameMetaData:
                 "Frame(trackNumber=1, timeCode=0, keyFrame=true, invisible=false, discardable=false, lacing=NO)",
-            trackNumber: 1, frameTimecode: 0, frameTimestampMillis: 1_511_852_108_513,
-            output: Array(#"{"prediction":[[0,0.97,0.1,0.2,0.3,0.4]]}"#.utf8), outputContentType: "application/json",
-            imageContentType: "image/jpeg", imageBytes: 1234, imageSHA256: String(repeating: "ab", count: 32),
-            width: 640, height: 480, endpointLatencyMillis: 12.5, attempts: 1, inferenceError: error,
-            workerId: "w1", receivedAtMillis: 1_511_852_109_900, processedAtMillis: 1_511_852_110_000)
+            sageMakerOutput: Array(#"{"prediction":[[0,0.97,0.1,0.2,0.3,0.4]]}"#.utf8),
+            fragment: KITRecord.Fragment(fragment),
+            frame: .init(trackNumber: 1, timeCode: 0, timestampMillis: 1_511_852_108_513),
+            image: .init(
+                contentType: "image/jpeg", byteCount: 1234, sha256: String(repeating: "ab", count: 32), width: 640,
+                height: 480),
+            inference: .init(
+                outputContentType: "application/json", endpointLatencyMillis: 12.5, attempts: 1,
+                failure: error.map { KITRecord.Inference.Failure(message: $0) }),
+            processing: .init(
+                workerId: "w1", receivedAtMillis: 1_511_852_109_900, processedAtMillis: 1_511_852_110_000))
     }
 
     /// KIT's four keys come first with Java's strings, and the blog's Lambda slicing reads them.
@@ -29,7 +36,7 @@ import Testing
         #expect(
             text.hasPrefix(#"{"streamName":"cam \"1\"","fragmentMetaData":"FragmentMetadata(fragmentNumberString="#))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
-        #expect(object["frameMetaData"] as? String == Self.sampleRecord().frameDescription)
+        #expect(object["frameMetaData"] as? String == Self.sampleRecord().frameMetaData)
         #expect(object["fragmentNumber"] as? String == "91343852333181432392682062607743920146264916666")
         #expect(object["inferenceError"] == nil)
         // The blog's Lambda, verbatim slicing, run by Python on our bytes.

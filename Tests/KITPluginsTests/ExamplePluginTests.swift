@@ -39,23 +39,42 @@ struct ExamplePluginTests {
             try Data(#"{"alertsFile":"\#(alerts.path)","threshold":0.9}"#.utf8)
                 .write(to: plugins.appendingPathComponent("libPersonAlert.json"))
             let host = TestHost(configuration: .init(pluginDirectory: plugins.path))
-            let reports = host.dispatcher.loadPlugins()
+            let reports = await host.load()
             try #require(reports.count == 1 && reports[0].isLoaded, "\(reports)")
             #expect(reports[0].name == "PersonAlert" && reports[0].version == "0.1.0")
             let records = [
                 Records.make(sequence: 1),  // a person at 0.97: alert
                 Records.make(
                     sequence: 2, data: Records.kitJSON(stream: "cam-1", output: #"{"prediction":[[0,0.5,0,0,1,1]]}"#)),
+                // The endpoint never answered for this frame: an alert saying so, not an empty scene.
+                Records.make(sequence: 3, data: FailedRecord.json(stream: "cam-1", timeCode: 480)),
             ]
-            #expect(await host.dispatcher.enqueue(stream: "cam-1", records: records).wait())
-            await host.dispatcher.shutdown()
+            try await host.run {
+                #expect(await host.dispatcher.enqueue(stream: "cam-1", records: records).wait())
+            }
             let lines = try String(contentsOf: alerts, encoding: .utf8).split(separator: "\n")
-            try #require(lines.count == 1, "\(lines)")
+            try #require(lines.count == 2, "\(lines)")
             let alert = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+            #expect(alert?["kind"] as? String == "person")
             #expect(alert?["stream"] as? String == "cam-1")
             #expect(alert?["score"] as? Double == 0.97)
             #expect(host.metrics.counters(label: "PersonAlerts").count == 1, "the plugin's own metric, via the host")
             #expect(!host.logs.messages(containing: "PersonAlert ready").isEmpty)
+
+            // What the example read from the failed record: the error, its status, the attempts, the typed times.
+            let failed = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+            #expect(failed["kind"] as? String == "inferenceFailed")
+            #expect(failed["inferenceError"] as? String == FailedRecord.message)
+            #expect(failed["status"] as? Int == 503)
+            #expect(failed["attempts"] as? Int == 8)
+            #expect(failed["frameTimecode"] as? Int == 480)
+            #expect((failed["frameTimestampMillis"] as? NSNumber)?.int64Value == FailedRecord.producerMillis + 480)
+            #expect((failed["serverTimestampMillis"] as? NSNumber)?.int64Value == 1_511_852_109_126)
+            #expect((failed["producerTimestampMillis"] as? NSNumber)?.int64Value == FailedRecord.producerMillis)
+            #expect(failed["frameTimestamp"] as? String == "2017-11-28T06:55:08.993Z")
+            #expect(failed["score"] == nil && failed["people"] == nil)
+            #expect(host.metrics.counters(label: "PersonAlertInferenceFailures").count == 1)
+            #expect(!host.logs.messages(containing: "inference failed for cam-1/").isEmpty)
         }
     }
 }

@@ -2,6 +2,9 @@ import AWSSigV4
 import Foundation
 import KITPlugins
 import KITTestSupport
+import MetricsTestKit
+import PluginAPI
+import Synchronization
 import Testing
 
 /// The loader against real files: both bundled plugins as built by `swift build`, and C plugins compiled here that
@@ -41,8 +44,9 @@ struct LoaderTests {
             let archiveConfig = Array(#"{"destination":"file://\#(directory.path)/archive/"}"#.utf8)
 
             let host = TestHost(
-                configuration: .init(pluginDirectory: plugins.path, pluginConfigs: ["S3Archive": archiveConfig]))
-            let reports = Self.byFile(host.dispatcher.loadPlugins())
+                configuration: .init(
+                    pluginDirectory: plugins.path, settings: ["S3Archive": .init(configuration: archiveConfig)]))
+            let reports = Self.byFile(await host.load())
             #expect(reports.count == 7)
             #expect(reports["libS3Archive.so"]?.isLoaded == true)
             #expect(reports["libS3Archive.so"]?.name == "S3Archive")
@@ -66,24 +70,36 @@ struct LoaderTests {
             // The C plugin's own log line came through the host-services table, labelled with its name.
             #expect(host.logs.messages(containing: "c plugin created").contains { $0.metadata["plugin"] == "Fails" })
             // Nothing new on reload; a file added later is picked up.
-            #expect(host.dispatcher.reload().allSatisfy { !$0.isLoaded })
+            #expect(await host.load().allSatisfy { !$0.isLoaded })
             try await CPlugins.build("late", name: "Late", in: plugins)
-            let added = host.dispatcher.reload().filter(\.isLoaded)
+            let added = await host.load().filter(\.isLoaded)
             #expect(added.map(\.name) == ["Late"])
-            await host.dispatcher.shutdown()
+            try await host.run {}
 
-            // The same verdicts from `kithost plugins check`, which exits non-zero on any refusal.
-            let configFile = directory.appendingPathComponent("s3archive.json")
-            try Data(archiveConfig).write(to: configFile)
+            // The same verdicts from `kithost plugins check` with the configuration `kithost run` would use
+            // (which also names a misspelled optional plugin); it exits non-zero on any refusal.
+            let kitYAML = directory.appendingPathComponent("kit.yaml")
+            try Data(
+                """
+                region: us-east-1
+                streamNames: [cam-1]
+                plugins:
+                  S3Archive:
+                    destination: "file://\(directory.path)/archive/"
+                  CocoLabelr:
+                    optional: true
+                """.utf8
+            ).write(to: kitYAML)
             let kithost = TestPaths.kithost
             try #require(FileManager.default.isExecutableFile(atPath: kithost.path), "build kithost first")
-            let result = try await runProgram(
-                kithost, ["plugins", "check", plugins.path, "--config", "S3Archive=\(configFile.path)"])
+            let result = try await runProgram(kithost, ["plugins", "check", plugins.path, "--config", kitYAML.path])
             #expect(result.status == 1, "\(result.output)")
-            #expect(result.output.contains("5 loaded, 3 refused"), "\(result.output)")
+            #expect(result.output.contains("5 loaded, 3 refused, 0 configured plugin(s) missing"), "\(result.output)")
             #expect(result.output.contains("unsupportedABI"))
             #expect(result.output.contains("missingSymbol"))
             #expect(result.output.contains("unsafePermissions"))
+            #expect(result.output.contains("DOWN    CocoLabelr"), "\(result.output)")
+            #expect(result.output.contains("did you mean CocoLabeler?"), "\(result.output)")
             #expect(result.output.contains("sha256 \(digest.value)"))
         }
     }
@@ -95,14 +111,13 @@ struct LoaderTests {
             try await CPlugins.build("other", name: "Other", in: plugins)
             let digest = PayloadHash.sha256(of: try Data(contentsOf: trusted)).value
             let host = TestHost(configuration: .init(pluginDirectory: plugins.path, allowedDigests: [digest]))
-            let reports = Self.byFile(host.dispatcher.loadPlugins())
+            let reports = Self.byFile(await host.load())
             #expect(reports["libtrusted.so"]?.isLoaded == true)
             #expect(reports["libother.so"]?.refusal?.code == .digestNotAllowed)
-            await host.dispatcher.shutdown()
 
             try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: plugins.path)
             let open = TestHost(configuration: .init(pluginDirectory: plugins.path))
-            let refused = open.dispatcher.loadPlugins()
+            let refused = await open.load()
             #expect(refused.count == 1)
             #expect(refused.first?.refusal?.code == .unsafePermissions)
             #expect(open.dispatcher.pluginNames.isEmpty)
@@ -134,10 +149,11 @@ struct LoaderTests {
 
             let host = TestHost(
                 configuration: .init(
-                    pluginDirectory: plugins.path, pluginConfigs: ["CocoLabeler": cocoConfig], batchSize: 10,
+                    pluginDirectory: plugins.path, settings: ["CocoLabeler": .init(configuration: cocoConfig)],
+                    batchSize: 10,
                     deadline: .milliseconds(800), maxRetries: 1, retryBackoff: .milliseconds(5), quarantineAfter: 5,
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)))
-            #expect(host.dispatcher.loadPlugins().allSatisfy { $0.isLoaded })
+            #expect(await host.load().allSatisfy { $0.isLoaded })
             let fragment = "91343852333181432392682062607743920146264485262"
             let records = [
                 Records.make(
@@ -150,8 +166,9 @@ struct LoaderTests {
                 Records.make(
                     sequence: 3, data: Records.kitJSON(stream: "cam-1", timeCode: 120, output: #"{"label":"cat"}"#)),
             ]
-            let delivery = host.dispatcher.enqueue(stream: "cam-1", records: records)
-            #expect(await delivery.wait())
+            try await host.run {
+                #expect(await host.dispatcher.enqueue(stream: "cam-1", records: records).wait())
+            }
 
             // CocoLabeler: the blog's lines, above the threshold only, top first.
             let detected = host.logs.messages(containing: "detected object:").map(\.message)
@@ -179,8 +196,65 @@ struct LoaderTests {
             #expect(host.counter("PluginDeadLettered", plugin: "Fails") == 3)
             #expect(host.counter("PluginDeadLettered", plugin: "Hangs") == 3)
             #expect(host.counter("PluginErrors", plugin: "CocoLabeler") == 0)
-            await host.dispatcher.shutdown()
             #expect(!host.logs.messages(containing: "an invocation never completed").isEmpty, "Hangs is left alone")
+        }
+    }
+
+    // MARK: Configured plugins fail loudly
+
+    @Test func aConfiguredPluginThatDoesNotLoadIsAProblemAndAMisspelledOneGetsASuggestion() async throws {
+        try await withTemporaryDirectory { directory in
+            let plugins = try Self.pluginDirectory(in: directory)
+            try await CPlugins.build("Refuses", name: "Refuses", mode: .createFails, in: plugins)
+            try await CPlugins.build("Archive", name: "Archive", in: plugins)
+            try await CPlugins.build("Spare", name: "Spare", mode: .createFails, in: plugins)
+            let host = TestHost(
+                configuration: .init(
+                    pluginDirectory: plugins.path,
+                    settings: [
+                        "Refuses": .init(), "Archiv": .init(), "Spare": .init(optional: true), "Archive": .init(),
+                    ]))
+            let summary = await host.dispatcher.registry.load()
+            #expect(host.dispatcher.pluginNames == ["Archive"])
+            let byName = Dictionary(uniqueKeysWithValues: summary.problems.map { ($0.plugin, $0) })
+            #expect(byName.count == 3)
+            #expect(byName["Refuses"]?.reason.contains("create refused: missing key \"destination\"") == true)
+            #expect(byName["Archiv"]?.reason.contains("did you mean Archive?") == true, "\(byName)")
+            #expect(byName["Spare"]?.optional == true)
+            #expect(summary.fatal.map(\.plugin).sorted() == ["Archiv", "Refuses"])
+            #expect(host.dispatcher.registry.down.map(\.plugin) == ["Spare"])
+            let down = host.metrics.recorders(label: "PluginDown", dimensions: [("plugin", "Spare")])
+            #expect(down.first?.lastValue == 1)
+            let states = Dictionary(uniqueKeysWithValues: host.dispatcher.status.map { ($0.name, $0.state) })
+            #expect(states == ["Archive": .running, "Spare": .down])
+            // A file nobody configured that is refused is only logged (today's behaviour), never a problem.
+            try await CPlugins.build("Stray", name: "Stray", mode: .createFails, in: plugins)
+            let again = await host.dispatcher.registry.load()
+            #expect(again.problems.map(\.plugin).sorted() == ["Archiv", "Refuses", "Spare"])
+            #expect(again.reports.contains { $0.name == "Stray" && !$0.isLoaded })
+        }
+    }
+
+    @Test func aVersionTwoPluginGetsNoRawCredentialsUnlessGranted() async throws {
+        try await withTemporaryDirectory { directory in
+            let probe = Probe.make()
+            let credentials = StaticCredentialProvider(Credentials(accessKeyId: "AKIDTEST", secretAccessKey: "s3cr3t"))
+            for grant in [false, true] {
+                let json = Array(#"{"probe":"\#(probe.id)"}"#.utf8)
+                let host = TestHost(
+                    configuration: .init(
+                        pluginDirectory: nil,
+                        settings: ["Credentials": .init(configuration: json, rawCredentials: grant)]),
+                    credentials: credentials)
+                try await host.register(CredentialsHandler.export(2), origin: "test:credentials")
+                try await host.run {
+                    #expect(await host.dispatcher.enqueue(stream: "cam-1", records: [Records.make(sequence: 1)]).wait())
+                }
+            }
+            let seen = probe.delivered.withLock { $0 }
+            #expect(seen.count == 2)
+            #expect(seen.first?.first?.contains("not granted") == true, "\(seen)")
+            #expect(seen.last == ["AKIDTEST"])
         }
     }
 }

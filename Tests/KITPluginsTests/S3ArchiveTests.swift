@@ -6,12 +6,14 @@ import HTTPTransport
 import KITPlugins
 import KITTestSupport
 import Logging
+import PluginAPI
 import Testing
 
 /// S3Archive end to end on loopback: fragments put into kvs-local (in process) with AWSClients' PutMedia, records
 /// dispatched to the built `libS3Archive.so`, objects written to moto S3 and to a `file://` directory. Every
 /// `.webm` must equal what GetMediaForFragmentList returns for its fragment, byte for byte, and every `.txt` must
-/// be the record's detections document.
+/// be the record's detections document (the blog's keys plus the record's typed ones, a failed inference's error,
+/// status and body included).
 @Suite(.enabled(if: TestPaths.havePython && TestPaths.haveFFmpeg), .timeLimit(.minutes(4)))
 struct S3ArchiveTests {
     static let credentials = StaticCredentialProvider(Credentials(accessKeyId: "AKIDKIT", secretAccessKey: "secret"))
@@ -101,6 +103,16 @@ struct S3ArchiveTests {
                         awsRegion: "us-east-1"))
             }
         }
+        // A frame of the first fragment whose inference failed for good.
+        let failedServerMillis = serverMillis
+        records.append(
+            DispatchRecord(
+                streamName: stream,
+                data: FailedRecord.json(
+                    stream: stream, fragment: fragments[0], timeCode: 960, serverMillis: failedServerMillis),
+                partitionKey: stream, sequenceNumber: "\(records.count + 1)",
+                approximateArrivalTimestamp: 1_700_000_124,
+                eventSourceARN: "arn:aws:kinesis:us-east-1:1:stream/kit", awsRegion: "us-east-1"))
         let archiveDirectory = directory.appendingPathComponent("archive")
         let destinations = ["s3://kit-archive/runs/", "file://\(archiveDirectory.path)/"]
         for destination in destinations {
@@ -111,17 +123,22 @@ struct S3ArchiveTests {
             let dispatcher = PluginDispatcher(
                 configuration: .init(
                     pluginDirectory: plugins.path,
-                    pluginConfigs: ["S3Archive": Array(try JSONSerialization.data(withJSONObject: config))],
+                    settings: [
+                        // Until the SDK signs through the host (aws_sign), S3Archive signs with raw credentials.
+                        "S3Archive": .init(
+                            configuration: Array(try JSONSerialization.data(withJSONObject: config)),
+                            rawCredentials: true)
+                    ],
                     batchSize: 4, deadline: .seconds(60),
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
                 services: HostServices(
                     transport: transport, credentialProvider: credentials, region: "us-east-1",
                     logger: logs.logger()))
-            let reports = dispatcher.loadPlugins()
+            let reports = await dispatcher.registry.load().reports
             try #require(reports.allSatisfy { $0.isLoaded }, "\(reports)")
-            let delivery = dispatcher.enqueue(stream: stream, records: records)
-            #expect(await delivery.wait())
-            await dispatcher.shutdown()
+            try await dispatcher.withRunning {
+                #expect(await dispatcher.enqueue(stream: stream, records: records).wait())
+            }
             #expect(
                 !FileManager.default.fileExists(atPath: directory.appendingPathComponent("dead-letter").path),
                 "\(logs.all.filter { $0.level >= .warning }.map(\.message))")
@@ -155,11 +172,44 @@ struct S3ArchiveTests {
                 #expect([UInt8](local) == text.body)
             }
         }
-        // Once per fragment: three .webm objects, six .txt.
+        try await checkFailedRecord(
+            s3: s3, key: "runs/archive-cam/2023/11/14/\(fragments[0])-960.txt", stream: stream,
+            expected: FailedRecord.record(
+                stream: stream, fragment: fragments[0], timeCode: 960, serverMillis: failedServerMillis))
+        // Once per fragment: three .webm objects, seven .txt.
         let listed = try await s3.listObjectsV2(ListObjectsV2Input(bucket: "kit-archive", prefix: "runs/"))
         let keys = listed.contents.map(\.key)
         #expect(keys.filter { $0.hasSuffix(".webm") }.count == 3)
-        #expect(keys.filter { $0.hasSuffix(".txt") }.count == 6)
+        #expect(keys.filter { $0.hasSuffix(".txt") }.count == 7)
+    }
+
+    /// The `.txt` of a failed inference: the blog's four keys, and beside them the typed ones — the error with its
+    /// status and body, the attempts, the typed timestamps, the image's metadata.
+    static func checkFailedRecord(s3: S3Client, key: String, stream: String, expected: KITRecord) async throws {
+        let text = try await s3.getObject(bucket: "kit-archive", key: key)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(text.body)) as? [String: Any])
+        func int64(_ key: String) -> Int64? { (document[key] as? NSNumber)?.int64Value }
+        #expect(document["StreamName"] as? String == stream)
+        #expect(document["fragmentMetaData"] as? String == expected.fragmentMetaData)
+        #expect(document["frameMetaData"] as? String == expected.frameMetaData)
+        #expect(document["sageMakerOutput"] as? String == "", "a failed inference has no output")
+        #expect(document["inferenceError"] as? String == FailedRecord.message)
+        #expect(document["inferenceErrorStatus"] as? Int == 503)
+        #expect(document["inferenceErrorBody"] as? String == FailedRecord.body)
+        #expect(document["inferenceErrorBodyTruncated"] == nil)
+        #expect(document["attempts"] as? Int == 8)
+        #expect(document["endpointLatencyMillis"] as? Double == 2500.25)
+        #expect(document["fragmentNumber"] as? String == expected.fragment.fragmentNumber)
+        #expect(int64("serverTimestampMillis") == expected.fragment.serverTimestampMillis)
+        #expect(int64("producerTimestampMillis") == expected.fragment.producerTimestampMillis)
+        #expect(document["frameTimecode"] as? Int == 960)
+        #expect(int64("frameTimestampMillis") == expected.frameTimestampMillis)
+        #expect(document["imageContentType"] as? String == "image/jpeg")
+        #expect(document["imageBytes"] as? Int == 4321)
+        #expect(document["imageSha256"] as? String == String(repeating: "cd", count: 32))
+        #expect(document["width"] as? Int == 320 && document["height"] as? Int == 240)
+        #expect(document["workerId"] as? String == "worker-a")
+        #expect(document["streamName"] == nil, "the blog's StreamName, not the record's streamName")
     }
 
     /// A transport failure inside the plugin (its HTTP goes through the host's `http_send`) comes back across the
@@ -174,15 +224,18 @@ struct S3ArchiveTests {
             let transport = try HTTPClient()
             let dispatcher = PluginDispatcher(
                 configuration: .init(
-                    pluginDirectory: plugins.path, pluginConfigs: ["S3Archive": Array(config.utf8)], maxRetries: 0,
+                    pluginDirectory: plugins.path,
+                    settings: ["S3Archive": .init(configuration: Array(config.utf8), rawCredentials: true)],
+                    maxRetries: 0,
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
                 services: HostServices(
                     transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
                     logger: LogCapture().logger()))
-            #expect(dispatcher.loadPlugins().allSatisfy { $0.isLoaded })
+            #expect(await dispatcher.registry.load().reports.allSatisfy { $0.isLoaded })
             let record = Records.make(stream: "cam-x", sequence: 1)
-            #expect(await dispatcher.enqueue(stream: "cam-x", records: [record]).wait())
-            await dispatcher.shutdown()
+            try await dispatcher.withRunning {
+                #expect(await dispatcher.enqueue(stream: "cam-x", records: [record]).wait())
+            }
             await transport.shutdown()
             let letters = try DispatcherTests.deadLetters(directory)
             try #require(letters.count == 1)
@@ -211,11 +264,12 @@ struct S3ArchiveTests {
                     services: HostServices(
                         transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
                         logger: LogCapture().logger()))
-                #expect(dispatcher.loadPlugins().allSatisfy { $0.isLoaded })
-                #expect(
-                    await dispatcher.enqueue(stream: "cam-9", records: [Records.make(stream: "cam-9", sequence: 7)])
-                        .wait())
-                await dispatcher.shutdown()
+                #expect(await dispatcher.registry.load().reports.allSatisfy { $0.isLoaded })
+                try await dispatcher.withRunning {
+                    #expect(
+                        await dispatcher.enqueue(stream: "cam-9", records: [Records.make(stream: "cam-9", sequence: 7)])
+                            .wait())
+                }
                 let listed = try await s3.listObjectsV2(
                     ListObjectsV2Input(bucket: "kit-dlq", prefix: "failed/Fails/cam-9/"))
                 try #require(listed.contents.count == 1)

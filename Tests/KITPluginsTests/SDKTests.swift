@@ -9,8 +9,8 @@ import Testing
         let record = try KITRecord(json: Records.kitJSON(stream: "front door", fragment: "913438", timeCode: 1280))
         #expect(record.streamName == "front door")
         #expect(record.fragment.fragmentNumber == "913438")
-        #expect(record.fragment.serverSideTimestampMillis == 1_511_852_109_126)
-        #expect(record.fragment.producerSideTimestampMillis == 1_511_852_108_513)
+        #expect(record.fragment.serverTimestampMillis == 1_511_852_109_126)
+        #expect(record.fragment.producerTimestampMillis == 1_511_852_108_513)
         #expect(record.fragment.success && record.fragment.errorId == 0 && record.fragment.errorCode == nil)
         #expect(record.fragment.millisBehindNow == 15858)
         #expect(record.fragment.continuationToken == "913438")
@@ -29,10 +29,10 @@ import Testing
             "FragmentMetadata(fragmentNumberString=1, serverSideTimestampMillis=2, producerSideTimestampMillis=3, "
             + "fragmentNumber=1, success=false, errorId=4, errorCode=ERR, millisBehindNow=OptionalLong.empty, "
             + "continuationToken=Optional.empty)"
-        let metadata = try FragmentMetadata(javaString: text)
+        let metadata = try KITRecord.Fragment(javaString: text)
         #expect(!metadata.success && metadata.errorId == 4 && metadata.errorCode == "ERR")
         #expect(metadata.millisBehindNow == nil && metadata.continuationToken == nil)
-        #expect(throws: KITRecordError.self) { try FragmentMetadata(javaString: "Frame(trackNumber=1)") }
+        #expect(throws: KITRecordError.self) { try KITRecord.Fragment(javaString: "Frame(trackNumber=1)") }
         #expect(throws: KITRecordError.self) { try KITRecord(json: Array(#"{"streamName":"x"}"#.utf8)) }
         #expect(throws: KITRecordError.self) { try KITRecord(json: Array("not json".utf8)) }
     }

@@ -1,5 +1,5 @@
 /*
- * The KIT plugin ABI, version 1.
+ * The KIT plugin ABI, version 2 (hosts also load version-1 plugins; see "Version 1" at the end).
  *
  * A plugin is a shared object (`lib<Name>.so`) exporting one C symbol, `kit_plugin_entry`, that returns a static
  * `kit_plugin_descriptor`: a table of plain C functions. The host (`kithost`) loads it with dlopen and talks to it
@@ -7,7 +7,13 @@
  * (or in C) keeps working as long as the ABI version matches.
  *
  * The host gives each plugin instance a `kit_host_services` table: everything a plugin must not re-create for
- * itself (the HTTP transport, AWS credentials, logging, metrics, and the encoded frame behind a record).
+ * itself (the HTTP transport, AWS request signing, logging, metrics, and the encoded frame behind a record).
+ *
+ * ## What version 2 changed
+ * - `create` is asynchronous (it reports through a completion), so a plugin may do I/O while it starts.
+ * - `handle`'s completion can report Lambda-style partial batch failures (`kit_batch_item_failures`).
+ * - The services table gained `aws_sign`: the host signs a plugin's AWS requests, so plugins carry no crypto and
+ *   hold no secret; raw `credentials` are answered only when granted.
  *
  * ## Memory ownership (the whole contract)
  * 1. Every pointer passed as an argument (strings, byte buffers, structs, arrays) is BORROWED: valid only until the
@@ -23,8 +29,9 @@
  *
  * ## Threads
  * Every function here may be called from any thread, concurrently. `handle` must return at once (the work runs
- * elsewhere) and report exactly once through its completion, from any thread. The host's asynchronous services
- * (`http_send`, `credentials`) likewise call their completion exactly once, possibly before they return.
+ * elsewhere) and report exactly once through its completion, from any thread; so must `create`. The host's
+ * asynchronous services (`http_send`, `credentials`, `aws_sign`) likewise call their completion exactly once,
+ * possibly before they return.
  */
 #ifndef KIT_PLUGIN_H
 #define KIT_PLUGIN_H
@@ -36,15 +43,19 @@
 extern "C" {
 #endif
 
-/* The ABI version this header describes. The host refuses a plugin whose descriptor carries another one. */
-#define KIT_PLUGIN_ABI_VERSION 1u
+/* The ABI version this header describes. */
+#define KIT_PLUGIN_ABI_VERSION 2u
+/* The oldest descriptor version a host of this version still loads. Any other version is refused. */
+#define KIT_PLUGIN_ABI_VERSION_MIN 1u
 /* The one symbol a plugin exports. */
 #define KIT_PLUGIN_ENTRY_SYMBOL "kit_plugin_entry"
 
 /* Results of `create` and of an invocation. */
 typedef enum {
     KIT_STATUS_OK = 0,
-    /* The handler failed; the host retries the batch (with backoff, bisecting it) and then dead-letters it. */
+    /* The handler failed as a whole; the host retries the batch (with backoff, bisecting it) and then
+     * dead-letters what still fails. (To fail only some records, complete with KIT_STATUS_OK and a list of
+     * batch item failures: see `kit_handle_completion`.) */
     KIT_STATUS_ERROR = 1,
     /* The invocation stopped because the host called `cancel` (deadline). */
     KIT_STATUS_CANCELLED = 2,
@@ -110,19 +121,55 @@ typedef struct {
 /* `credentials` is NULL exactly when none could be had; then `error` says why. */
 typedef void (*kit_credentials_completion)(void *context, const kit_credentials *credentials, const char *error);
 
+/* How `aws_sign` treats the body in the signature (`x-amz-content-sha256`). */
+typedef enum {
+    KIT_PAYLOAD_SHA256 = 0,    /* the host hashes `body` */
+    KIT_PAYLOAD_UNSIGNED = 1,  /* UNSIGNED-PAYLOAD (S3 over TLS) */
+    KIT_PAYLOAD_EMPTY = 2,     /* the empty body's hash, whatever `body` holds */
+} kit_payload_signing;
+
+/* An AWS request for the host to sign (ABI 2): everything SigV4 covers, nothing it does not. */
+typedef struct {
+    const char *signing_name;  /* SigV4 signing name: "s3", "kinesisvideo", … (S3's canonicalisation for "s3") */
+    const char *region;        /* NULL: the host's region */
+    const char *method;
+    const char *authority;     /* host or host:port, as the Host header will say */
+    const char *path;          /* as it goes on the wire, already percent-encoded */
+    const kit_pair *query;     /* decoded names and values, in the order they will be sent */
+    size_t query_count;
+    const kit_pair *headers;   /* in order; the host adds or replaces only its own */
+    size_t header_count;
+    const uint8_t *body;
+    size_t body_length;
+    int32_t payload;           /* kit_payload_signing */
+} kit_aws_request;
+
+/* The signed request: append `path_and_query` (encoded exactly as signed) to `scheme://authority`, send
+ * `headers` (the complete list, signature included) and the body unchanged. */
+typedef struct {
+    const char *path_and_query;
+    const kit_pair *headers;
+    size_t header_count;
+} kit_aws_signed_request;
+
+/* `request` is NULL exactly when the host could not sign (no credentials, say); then `error` says why. */
+typedef void (*kit_aws_sign_completion)(void *context, const kit_aws_signed_request *request, const char *error);
+
 /* Receives the encoded frame of a record synchronously, or NULL / 0 / NULL when the host has none for it. */
 typedef void (*kit_image_receiver)(void *context, const uint8_t *bytes, size_t length, const char *content_type);
 
 typedef struct {
-    uint32_t abi_version;  /* KIT_PLUGIN_ABI_VERSION */
+    uint32_t abi_version;  /* the version the host speaks to this plugin: its descriptor's */
     uint32_t size;         /* sizeof(kit_host_services) as the host knows it; later versions only append fields */
     void *host;            /* opaque; the first argument of every function below */
     const char *region;    /* the host's AWS region (e.g. "us-east-1"); never NULL */
 
     /* Sends a request through the host's HTTP transport (connection pool, TLS setup, timeouts). */
     void (*http_send)(void *host, const kit_http_request *request, kit_http_completion completion, void *context);
-    /* AWS credentials for signing a call to `service` (SigV4 signing name, e.g. "s3") in `region`, from the host's
-     * credential chain, refreshed ahead of expiry. */
+    /* Raw AWS credentials for `service` (SigV4 signing name, e.g. "s3") in `region`, from the host's credential
+     * chain, refreshed ahead of expiry. A plugin that only calls AWS should use `aws_sign` instead and never hold
+     * a secret: for ABI-2 plugins the host answers this only when the plugin's configuration entry grants
+     * `"rawCredentials": true` (version-1 plugins, which cannot sign otherwise, always get them). */
     void (*credentials)(void *host, const char *service, const char *region, kit_credentials_completion completion,
                         void *context);
     /* One log line through the host's logger (labelled with the plugin's name). */
@@ -133,12 +180,33 @@ typedef struct {
     /* The encoded frame (JPEG/PNG, as sent to the endpoint) behind the record whose Lambda `eventID` is
      * `record_id`, while that record's batch is being handled. Calls `receive` before returning. */
     void (*frame_image)(void *host, const char *record_id, kit_image_receiver receive, void *context);
+
+    /* ---- ABI 2 ---- */
+    /* Signs `request` with the host's credentials (SigV4), so the plugin needs neither crypto nor a secret.
+     * Asynchronous: reports exactly once through `completion`, possibly before returning. Sign each attempt
+     * afresh (a signature carries its time). */
+    void (*aws_sign)(void *host, const kit_aws_request *request, kit_aws_sign_completion completion, void *context);
 } kit_host_services;
 
 /* ---- The plugin ------------------------------------------------------------------------------------------ */
 
-/* Reports the end of one invocation. `error` (borrowed) describes a failure, NULL on success. */
-typedef void (*kit_handle_completion)(void *context, int32_t status, const char *error);
+/* Lambda's partial batch response (`{"batchItemFailures":[{"itemIdentifier":…}]}` with
+ * `ReportBatchItemFailures`): the `kinesis.sequenceNumber`s of the records that failed. The host re-delivers from
+ * the first (lowest in batch order) of them on; the records before it are done and never delivered again. An
+ * identifier that is empty or names no record of the batch fails the whole batch, as in Lambda. */
+typedef struct {
+    const char *const *item_identifiers;
+    size_t count;
+} kit_batch_item_failures;
+
+/* Reports the end of one invocation. `error` (borrowed) describes a failure, NULL on success. With
+ * KIT_STATUS_OK, `failures` (borrowed; NULL or count 0 when every record succeeded) lists failed records; with
+ * any other status it is ignored. */
+typedef void (*kit_handle_completion)(void *context, int32_t status, const char *error,
+                                      const kit_batch_item_failures *failures);
+
+/* Reports the end of `create`: the new instance, or NULL and a reason (borrowed). */
+typedef void (*kit_create_completion)(void *context, void *instance, const char *error);
 
 typedef struct kit_plugin_descriptor {
     uint32_t abi_version;  /* KIT_PLUGIN_ABI_VERSION */
@@ -148,10 +216,11 @@ typedef struct kit_plugin_descriptor {
     const void *plugin_data;  /* opaque, for the plugin's own use (the Swift SDK keeps its handler type here) */
 
     /* Makes an instance from the plugin's configuration (a JSON document; "{}" when none) and the host's services
-     * (valid until `destroy`, rule 2). On failure returns KIT_STATUS_ERROR and writes a NUL-terminated reason of at
-     * most `error_capacity` bytes into `error`. */
-    int32_t (*create)(const struct kit_plugin_descriptor *descriptor, const uint8_t *config, size_t config_length,
-                      const kit_host_services *services, void **instance, char *error, size_t error_capacity);
+     * (valid until `destroy`, rule 2). Returns at once and reports exactly once through `completion(context, …)`,
+     * from any thread: the instance, or NULL and why (an unknown configuration key, an unreachable dependency…).
+     * The host gives up after its create timeout; a late completion is then ignored (its instance is destroyed). */
+    void (*create)(const struct kit_plugin_descriptor *descriptor, const uint8_t *config, size_t config_length,
+                   const kit_host_services *services, kit_create_completion completion, void *context);
 
     /* Starts handling one batch: a Lambda Kinesis event as JSON (`{"Records":[…]}`). Returns at once; reports
      * through `completion(context, …)` exactly once. `invocation` identifies it for `cancel`.
@@ -170,6 +239,29 @@ typedef struct kit_plugin_descriptor {
 
 /* The entry point's type: given the host's ABI version, returns the plugin's descriptor (or NULL to decline). */
 typedef const kit_plugin_descriptor *(*kit_plugin_entry_fn)(uint32_t host_abi_version);
+
+/* ---- Version 1 ------------------------------------------------------------------------------------------- *
+ * A version-1 plugin's descriptor has the same fields at the same offsets, but `create` is synchronous and
+ * `handle`'s completion has no batch item failures. The host reads `abi_version` first and, for 1, uses these
+ * types; such a plugin's batches either succeed or fail as a whole. Its services table is the version-2 table
+ * (version 1 knew only the fields up to `frame_image`, which come first). */
+typedef void (*kit_handle_completion_v1)(void *context, int32_t status, const char *error);
+
+typedef struct kit_plugin_descriptor_v1 {
+    uint32_t abi_version;  /* 1 */
+    uint32_t size;
+    const char *name;
+    const char *version;
+    const void *plugin_data;
+    /* Returns KIT_STATUS_OK with `*instance` set, or KIT_STATUS_ERROR with a NUL-terminated reason of at most
+     * `error_capacity` bytes in `error`. */
+    int32_t (*create)(const struct kit_plugin_descriptor_v1 *descriptor, const uint8_t *config, size_t config_length,
+                      const kit_host_services *services, void **instance, char *error, size_t error_capacity);
+    void (*handle)(void *instance, uint64_t invocation, const uint8_t *event, size_t event_length,
+                   int64_t deadline_epoch_ms, kit_handle_completion_v1 completion, void *context);
+    void (*cancel)(void *instance, uint64_t invocation);
+    void (*destroy)(void *instance);
+} kit_plugin_descriptor_v1;
 
 #ifdef __cplusplus
 }

@@ -78,9 +78,11 @@ public struct HostConfiguration: Sendable, Equatable {
     }
 
     /// Loads and checks the configuration. `flags` are `--kebab-case` names without the dashes → raw values.
+    /// `validate: false` skips the cross-key rules a running host needs (a stream, an endpoint), for tools such as
+    /// `kithost plugins check` that read only part of it.
     public static func load(
         file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-        flags: [String: String] = [:]
+        flags: [String: String] = [:], validate: Bool = true
     ) throws(ConfigurationError) -> HostConfiguration {
         var config = HostConfiguration()
         if let file {
@@ -102,7 +104,8 @@ public struct HostConfiguration: Sendable, Equatable {
             }
             try key.apply(key.value(fromText: text), &config)
         }
-        try config.validate()
+        _ = try config.pluginSettings()
+        if validate { try config.validate() }
         return config
     }
 

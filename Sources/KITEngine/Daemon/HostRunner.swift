@@ -43,37 +43,36 @@ public enum HostRunner {
             logger: logger)
     }
 
-    /// Runs until SIGTERM/SIGINT; `onListening` gets the status server's URL once it is bound.
+    /// Runs until SIGTERM/SIGINT; `onListening` gets the status server's URL once it is bound. Throws
+    /// ``PluginStartError`` before any stream is read when a configured plugin does not load.
     public static func run(
         configuration: HostConfiguration, transport: HTTPClient, credentials: any CredentialProvider,
         environment: [String: String], backends: Backends, logger: Logger,
         onListening: @escaping @Sendable (String) -> Void
     ) async throws {
-        var plugins: PluginDispatcher?
-        if configuration.pluginDir != nil {
-            let region = configuration.region ?? RegionResolver.resolve(environment: environment) ?? "us-east-1"
-            let dispatcher = PluginDispatcher(
-                configuration: configuration.pluginDispatcherConfiguration,
-                services: HostServices(
-                    transport: transport, credentialProvider: credentials, region: region,
-                    logger: Logger(label: "kit.plugins")))
-            for report in dispatcher.loadPlugins() { logger.info("plugin: \(report)") }
-            plugins = dispatcher
-        }
-        let dispatcher = plugins.map { PluginResultDispatcher(dispatcher: $0) }
+        let plugins = try await loadPlugins(
+            configuration: configuration, transport: transport, credentials: credentials, environment: environment,
+            logger: logger)
         let daemon = HostDaemon(
             configuration: configuration,
             dependencies: .init(
-                transport: transport, credentials: credentials, environment: environment, dispatcher: dispatcher),
+                transport: transport, credentials: credentials, environment: environment,
+                dispatcher: plugins.map { PluginResultDispatcher(dispatcher: $0) }),
             logger: logger)
-        var services: [any Service] = []
+        // Stopped in reverse order: the daemon drains first (its pipelines wait on plugin deliveries while the
+        // dispatcher still runs), the transport last (the CloudWatch exporter's final flush needs it).
+        var services: [any Service] = [TransportService(client: transport)]
         if let cloudWatch = backends.cloudWatch { services.append(cloudWatch) }
         if let port = configuration.metricsPort {
             let host = configuration.metricsHost
             let server = ObservabilityServer(
                 host: host, port: port, registry: backends.prometheus,
-                status: { await daemon.status() }, latestImage: { daemon.latestImage(stream: $0) },
-                healthy: { daemon.isHealthy },
+                status: {
+                    var status = await daemon.status()
+                    status.plugins = plugins?.status ?? []
+                    return status
+                }, latestImage: { daemon.latestImage(stream: $0) },
+                health: { Health(draining: !daemon.isHealthy, plugins: plugins?.status ?? []) },
                 onBound: { bound in
                     let shown = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
                     onListening("http://\(shown):\(bound)")
@@ -82,25 +81,62 @@ public enum HostRunner {
             services.append(server.makeService())
         }
         services.append(ProcessMetrics(workerId: configuration.workerId))
-        if let plugins { services.append(PluginReloader(dispatcher: plugins, logger: logger)) }
+        if let plugins {
+            services.append(plugins)
+            services.append(PluginReloader(dispatcher: plugins, logger: logger))
+        }
         services.append(daemon)
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
                 cancellationSignals: [], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await plugins?.shutdown()
-            await transport.shutdown()
-            throw error
+        try await group.run()
+    }
+
+    /// The plugin dispatcher with every plugin loaded, or `nil` when no plugin is configured.
+    static func loadPlugins(
+        configuration: HostConfiguration, transport: HTTPClient, credentials: any CredentialProvider,
+        environment: [String: String], logger: Logger
+    ) async throws -> PluginDispatcher? {
+        guard configuration.pluginDir != nil || !configuration.plugins.isEmpty else { return nil }
+        guard let region = configuration.region ?? RegionResolver.resolve(environment: environment) else {
+            throw ConfigurationError(key: "region", message: "no region: set region, AWS_REGION or a profile region")
         }
-        await plugins?.shutdown()
-        await transport.shutdown()
+        let dispatcher = PluginDispatcher(
+            configuration: try configuration.pluginDispatcherConfiguration(),
+            services: HostServices(
+                transport: transport, credentialProvider: credentials, region: region,
+                logger: Logger(label: "kit.plugins")))
+        let summary = await dispatcher.registry.load()
+        for report in summary.reports { logger.info("plugin: \(report)") }
+        guard summary.fatal.isEmpty else { throw PluginStartError(problems: summary.fatal) }
+        return dispatcher
     }
 }
 
-/// SIGHUP loads plugin files added to the plugin directory since start (plugins are never unloaded).
+/// A configured plugin did not load, so the host does not start (exit status 2): better no archive at all than
+/// fragments checkpointed and never archived. Mark a plugin `"optional": true` to run without it.
+public struct PluginStartError: Error, Sendable, CustomStringConvertible {
+    public var problems: [PluginProblem]
+
+    public var description: String {
+        problems.map(\.description).joined(separator: "; ")
+            + " (a plugin named under `plugins` must load; mark it \"optional\": true to run without it)"
+    }
+}
+
+/// The shared HTTP transport as a service: shut down when the group stops it, after everything that sends.
+struct TransportService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await client.shutdown()
+    }
+}
+
+/// SIGHUP loads plugin files added to the plugin directory since start (plugins are never unloaded), and tries
+/// the optional plugins that are down again.
 struct PluginReloader: Service {
     let dispatcher: PluginDispatcher
     let logger: Logger
@@ -110,7 +146,8 @@ struct PluginReloader: Service {
         try? await cancelWhenGracefulShutdown {
             for await _ in hangups {
                 logger.info("SIGHUP: looking for new plugins")
-                for report in dispatcher.reload() { logger.info("plugin: \(report)") }
+                let summary = await dispatcher.registry.load()
+                for report in summary.reports { logger.info("plugin: \(report)") }
             }
         }
     }

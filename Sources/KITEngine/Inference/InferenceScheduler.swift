@@ -1,5 +1,7 @@
 import AWSClients
 import Foundation
+import KITAsync
+import KITRecords
 import Logging
 import Metrics
 
@@ -60,18 +62,17 @@ public final class InferenceScheduler: Sendable {
     func infer(_ image: [UInt8], dimensions: [(String, String)]) async -> InferenceOutcome {
         defer { slots.release() }
         var attempt = 0
-        var lastError: AWSError?
+        var lastError: EndpointError?
         let started = ContinuousClock.now
         while attempt < configuration.maxAttempts {
             attempt += 1
             do {
                 try await calls.acquire()
             } catch {
-                return InferenceOutcome(
-                    response: nil, error: "cancelled", attempts: attempt - 1, latency: .zero, cancelled: true)
+                return .cancelled(attempts: attempt - 1, latency: .zero)
             }
             let callStart = ContinuousClock.now
-            let result: Result<InferenceResponse, AWSError>
+            let result: Result<InferenceResponse, EndpointError>
             do {
                 let response = try await target.invoke(
                     body: image, contentType: configuration.contentType,
@@ -87,14 +88,14 @@ public final class InferenceScheduler: Sendable {
             switch result {
             case .success(let response):
                 return InferenceOutcome(
-                    response: response, error: nil, attempts: attempt, latency: latency, cancelled: false)
-            case .failure(let error):
-                lastError = error
+                    response: response, failure: nil, attempts: attempt, latency: latency, cancelled: false)
+            case .failure(let failure):
+                lastError = failure
+                let error = failure.error
                 let code = error.serviceCode ?? error.status.map(String.init) ?? error.code.description
                 Counter(label: MetricName.endpointErrors, dimensions: dimensions + [("code", code)]).increment()
                 if error.code == .cancelled || Task.isCancelled {
-                    return InferenceOutcome(
-                        response: nil, error: "cancelled", attempts: attempt, latency: latency, cancelled: true)
+                    return .cancelled(attempts: attempt, latency: latency)
                 }
                 guard Self.isRetryable(error), attempt < configuration.maxAttempts else { break }
                 logger.debug(
@@ -103,18 +104,21 @@ public final class InferenceScheduler: Sendable {
                 do {
                     try await Task.sleep(for: delay(retry: attempt))
                 } catch {
-                    return InferenceOutcome(
-                        response: nil, error: "cancelled", attempts: attempt, latency: latency, cancelled: true)
+                    return .cancelled(attempts: attempt, latency: latency)
                 }
                 continue
             }
             break
         }
-        let message = lastError.map { "\($0)" } ?? "no attempt"
+        let failure = KITRecord.Inference.Failure(lastError)
         logger.warning(
-            "endpoint call failed for good", metadata: ["attempts": "\(attempt)", "error": "\(message)"])
+            "endpoint call failed for good",
+            metadata: [
+                "attempts": "\(attempt)", "error": "\(failure.message)",
+                "status": "\(failure.status.map(String.init) ?? "none")",
+            ])
         return InferenceOutcome(
-            response: nil, error: message, attempts: attempt, latency: started.duration(to: .now), cancelled: false)
+            response: nil, failure: failure, attempts: attempt, latency: started.duration(to: .now), cancelled: false)
     }
 
     static func isRetryable(_ error: AWSError) -> Bool {
@@ -134,12 +138,41 @@ public final class InferenceScheduler: Sendable {
     }
 }
 
+/// How one frame's inference ended: the endpoint's answer, or why the last attempt failed (what the record
+/// carries), or cancelled (no record is made).
 struct InferenceOutcome: Sendable {
     var response: InferenceResponse?
-    var error: String?
+    /// The last failed attempt: the error's text, the HTTP status and the (bounded) body of its answer.
+    var failure: KITRecord.Inference.Failure?
     var attempts: Int
     var latency: Duration
     var cancelled: Bool
+
+    /// The error's text, as the record's `inferenceError` has it.
+    var error: String? { failure?.message }
+
+    static func cancelled(attempts: Int, latency: Duration) -> InferenceOutcome {
+        InferenceOutcome(
+            response: nil, failure: .init(message: "cancelled"), attempts: attempts, latency: latency,
+            cancelled: true)
+    }
+}
+
+extension KITRecord.Inference.Failure {
+    /// The record's account of the last failed call: the `AWSError`'s text (as `inferenceError` always had it),
+    /// and, when the endpoint answered, its status and body.
+    init(_ last: EndpointError?) {
+        guard let last else {
+            self.init(message: "no attempt")
+            return
+        }
+        let message = "\(last.error)"
+        if let body = last.body {
+            self.init(message: message, status: last.status, responseBody: body)
+        } else {
+            self.init(message: message, status: last.status)
+        }
+    }
 }
 
 extension Duration {

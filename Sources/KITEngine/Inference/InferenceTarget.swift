@@ -6,8 +6,9 @@ import Foundation
 public protocol InferenceTarget: Sendable {
     /// A name for logs and metrics (the endpoint name or the URL).
     var name: String { get }
-    /// One call, no retries (the scheduler retries); throws ``AWSError``.
-    func invoke(body: [UInt8], contentType: String, deadline: ContinuousClock.Instant) async throws(AWSError)
+    /// One call, no retries (the scheduler retries); throws the ``AWSError`` with the body of the endpoint's error
+    /// answer, when there was one.
+    func invoke(body: [UInt8], contentType: String, deadline: ContinuousClock.Instant) async throws(EndpointError)
         -> InferenceResponse
 }
 
@@ -29,14 +30,16 @@ public struct SageMakerEndpointTarget: InferenceTarget {
     /// `client` should not retry by itself (``AWSRetryPolicy/never``): the scheduler owns retries and timeouts.
     public init(endpointName: String, client: SageMakerRuntimeClient) {
         self.endpointName = endpointName
-        self.client = client
+        self.client = SageMakerRuntimeClient(client: client.client.keepingErrorBodies())
     }
 
-    public func invoke(body: [UInt8], contentType: String, deadline: ContinuousClock.Instant) async throws(AWSError)
-        -> InferenceResponse
+    public func invoke(body: [UInt8], contentType: String, deadline: ContinuousClock.Instant)
+        async throws(EndpointError) -> InferenceResponse
     {
-        let output = try await client.invokeEndpoint(
-            InvokeEndpointInput(endpointName: endpointName, body: body, contentType: contentType), deadline: deadline)
+        let input = InvokeEndpointInput(endpointName: endpointName, body: body, contentType: contentType)
+        let output = try await EndpointCall.run { () async throws(AWSError) in
+            try await client.invokeEndpoint(input, deadline: deadline)
+        }
         return InferenceResponse(body: output.body, contentType: output.contentType)
     }
 }
@@ -47,16 +50,25 @@ public struct ContainerEndpointTarget: InferenceTarget {
     let client: ContainerModelClient
     public var name: String { url }
 
+    /// `client` should not retry by itself (``AWSRetryPolicy/never``): the scheduler owns retries and timeouts.
     public init(url: String, client: ContainerModelClient) {
         self.url = url
-        self.client = client
+        let inner = client.client
+        // The same server, settings and transport, through a transport that keeps error bodies (the client's own
+        // endpoint parsed once already, so this cannot fail; if it did, errors would just come without bodies).
+        self.client =
+            (try? ContainerModelClient(
+                baseURL: inner.endpoint.description, transport: ErrorBodyKeepingTransport(base: inner.transport),
+                configuration: inner.configuration)) ?? client
     }
 
-    public func invoke(body: [UInt8], contentType: String, deadline: ContinuousClock.Instant) async throws(AWSError)
-        -> InferenceResponse
+    public func invoke(body: [UInt8], contentType: String, deadline: ContinuousClock.Instant)
+        async throws(EndpointError) -> InferenceResponse
     {
-        let output = try await client.invoke(
-            InvokeEndpointInput(endpointName: "", body: body, contentType: contentType), deadline: deadline)
+        let input = InvokeEndpointInput(endpointName: "", body: body, contentType: contentType)
+        let output = try await EndpointCall.run { () async throws(AWSError) in
+            try await client.invoke(input, deadline: deadline)
+        }
         return InferenceResponse(body: output.body, contentType: output.contentType)
     }
 }

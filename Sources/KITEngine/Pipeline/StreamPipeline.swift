@@ -1,7 +1,8 @@
 import AWSClients
-import Crypto
 import Foundation
+import KITAsync
 import KITMedia
+import KITRecords
 import KVSMatroska
 import Logging
 import Metrics
@@ -277,19 +278,14 @@ public final class StreamPipeline: Sendable {
             tasks.finished(sampled.inference)
             try Task.checkCancellation()
             if outcome.cancelled { throw CancellationError() }
-            let image = sampled.image
             let record = KITRecord(
-                streamName: stream, fragment: work.metadata, frameDescription: sampled.frame.description,
-                trackNumber: sampled.trackNumber, frameTimecode: sampled.frame.timeCode,
-                frameTimestampMillis: sampled.timestampMillis, output: outcome.response?.body ?? [],
-                outputContentType: outcome.response?.contentType,
-                imageContentType: settings.imageFormat.mimeType, imageBytes: image.bytes.count,
-                imageSHA256: SHA256.hash(data: image.bytes).map { String(format: "%02x", $0) }.joined(),
-                width: image.width, height: image.height, endpointLatencyMillis: outcome.latency.milliseconds,
-                attempts: outcome.attempts, inferenceError: outcome.error, workerId: settings.workerId,
-                receivedAtMillis: work.receivedAtMillis, processedAtMillis: Self.nowMillis)
+                streamName: stream, fragment: work.metadata, sampled: sampled,
+                imageContentType: settings.imageFormat.mimeType, outcome: outcome,
+                processing: KITRecord.Processing(
+                    workerId: settings.workerId, receivedAtMillis: work.receivedAtMillis,
+                    processedAtMillis: Self.nowMillis))
             records.append(record)
-            images.append(image.bytes)
+            images.append(sampled.image.bytes)
         }
         let payloads = records.map { $0.json() }
         let published: [PublishedRecord]
@@ -305,12 +301,12 @@ public final class StreamPipeline: Sendable {
             let last = records.last
             stats.withLock {
                 $0.records += records.count
-                $0.inferenceErrors += records.count { $0.inferenceError != nil }
+                $0.inferenceErrors += records.count { $0.inference.failure != nil }
                 $0.lastIngestToProcessMillis = ingestToProcess
                 if let last {
-                    $0.lastEndpointLatencyMillis = last.endpointLatencyMillis
-                    $0.lastOutputBase64 = Data(last.output).base64EncodedString()
-                    $0.lastImageContentType = last.imageContentType
+                    $0.lastEndpointLatencyMillis = last.inference.endpointLatencyMillis
+                    $0.lastOutputBase64 = Data(last.sageMakerOutput).base64EncodedString()
+                    $0.lastImageContentType = last.image?.contentType
                 }
             }
             if let lastImage = images.last { latestImage.withLock { $0 = lastImage } }

@@ -73,10 +73,18 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             MetricsSystem.bootstrap(prometheusFactory)
         }
-        try await HostRunner.run(
-            configuration: configuration, transport: transport, credentials: credentials, environment: environment,
-            backends: .init(prometheus: prometheus, cloudWatch: cloudWatch), logger: logger,
-            onListening: { url in writeLine("kithost listening on \(url)", to: 1) })
+        do {
+            try await HostRunner.run(
+                configuration: configuration, transport: transport, credentials: credentials,
+                environment: environment, backends: .init(prometheus: prometheus, cloudWatch: cloudWatch),
+                logger: logger, onListening: { url in writeLine("kithost listening on \(url)", to: 1) })
+        } catch let error as PluginStartError {
+            FileHandle.standardError.write(Data("kithost: not starting: \(error)\n".utf8))
+            throw ExitCode(2)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("kithost: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 
     /// `--stream-names a,b --skip-when-behind=false` → ["stream-names": "a,b", "skip-when-behind": "false"].

@@ -1,10 +1,8 @@
 extension PluginDispatcher {
     /// Lambda event-source-mapping settings, applied per stream and plugin.
     public struct Configuration: Sendable {
-        /// Where `lib*.so` plugins (and their optional `lib*.json` manifests) are; `nil` loads none from disk.
-        public var pluginDirectory: String?
-        /// Per-plugin configuration by plugin name (a JSON document); overrides the plugin's manifest file.
-        public var pluginConfigs: [String: [UInt8]]
+        /// Which plugins load, from where, with which settings.
+        public var registry: PluginRegistry.Configuration
         /// Most records in one invocation (Lambda's `BatchSize`).
         public var batchSize: Int
         /// How long to gather records before invoking with fewer than ``batchSize`` (Lambda's
@@ -12,30 +10,26 @@ extension PluginDispatcher {
         public var batchWindow: Duration
         /// Per invocation; past it the invocation is cancelled and its batch dead-lettered.
         public var deadline: Duration
-        /// Retries of a failing batch, with exponential backoff from ``retryBackoff``, before it is bisected
-        /// (Lambda's `MaximumRetryAttempts` with `BisectBatchOnFunctionError`).
+        /// Retries of a failing batch (or of the first failed record of a partial batch response), with full-jitter
+        /// backoff from ``retryBackoff``, before it is bisected or dead-lettered (Lambda's `MaximumRetryAttempts`
+        /// with `BisectBatchOnFunctionError`).
         public var maxRetries: Int
         public var retryBackoff: Duration
         /// Consecutive missed deadlines after which a plugin is quarantined: its records go straight to the
         /// dead-letter destination until the host restarts.
         public var quarantineAfter: Int
-        /// Where batches that cannot be delivered go (Lambda's on-failure destination).
+        /// Where records that cannot be delivered go (Lambda's on-failure destination).
         public var deadLetter: DeadLetterDestination
-        /// Lower-case hex SHA-256 digests of the plugin files allowed to load; empty allows any file that passes
-        /// the permission checks.
-        public var allowedDigests: Set<String>
-        /// How long ``PluginDispatcher/shutdown()`` lets in-flight batches finish before abandoning them.
+        /// How long graceful shutdown lets queued and in-flight batches finish before abandoning them.
         public var shutdownTimeout: Duration
 
         public init(
-            pluginDirectory: String?, pluginConfigs: [String: [UInt8]] = [:], batchSize: Int = 100,
-            batchWindow: Duration = .zero, deadline: Duration = .seconds(60), maxRetries: Int = 2,
-            retryBackoff: Duration = .milliseconds(200), quarantineAfter: Int = 3,
-            deadLetter: DeadLetterDestination = .directory("dead-letter"), allowedDigests: Set<String> = [],
+            registry: PluginRegistry.Configuration, batchSize: Int = 100, batchWindow: Duration = .zero,
+            deadline: Duration = .seconds(60), maxRetries: Int = 2, retryBackoff: Duration = .milliseconds(200),
+            quarantineAfter: Int = 3, deadLetter: DeadLetterDestination = .directory("dead-letter"),
             shutdownTimeout: Duration = .seconds(30)
         ) {
-            self.pluginDirectory = pluginDirectory
-            self.pluginConfigs = pluginConfigs
+            self.registry = registry
             self.batchSize = batchSize
             self.batchWindow = batchWindow
             self.deadline = deadline
@@ -43,8 +37,21 @@ extension PluginDispatcher {
             self.retryBackoff = retryBackoff
             self.quarantineAfter = quarantineAfter
             self.deadLetter = deadLetter
-            self.allowedDigests = allowedDigests
             self.shutdownTimeout = shutdownTimeout
+        }
+
+        /// Plugins from `pluginDirectory` (and linked-in registrations), configured by `settings`.
+        public init(
+            pluginDirectory: String?, settings: [String: PluginSettings] = [:], allowedDigests: Set<String> = [],
+            batchSize: Int = 100, batchWindow: Duration = .zero, deadline: Duration = .seconds(60),
+            maxRetries: Int = 2, retryBackoff: Duration = .milliseconds(200), quarantineAfter: Int = 3,
+            deadLetter: DeadLetterDestination = .directory("dead-letter"), shutdownTimeout: Duration = .seconds(30)
+        ) {
+            self.init(
+                registry: .init(directory: pluginDirectory, settings: settings, allowedDigests: allowedDigests),
+                batchSize: batchSize, batchWindow: batchWindow, deadline: deadline, maxRetries: maxRetries,
+                retryBackoff: retryBackoff, quarantineAfter: quarantineAfter, deadLetter: deadLetter,
+                shutdownTimeout: shutdownTimeout)
         }
     }
 }

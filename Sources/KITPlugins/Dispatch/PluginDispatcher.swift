@@ -1,177 +1,93 @@
-import CKITPlugin
+import KITAsync
 import Logging
-import Metrics
+import ServiceLifecycle
 import Synchronization
 
-/// Delivers published KIT results to every loaded plugin with the semantics of Lambda's Kinesis event source
+/// Delivers published KIT results to every running plugin with the semantics of Lambda's Kinesis event source
 /// mapping, in process: per stream and plugin in order, in batches (``Configuration/batchSize``, gathered for at
-/// most ``Configuration/batchWindow``), each plugin independently and concurrently. A failing batch is retried
-/// with backoff, then bisected to isolate the bad records, which go to the dead-letter destination with the error;
-/// an invocation that misses its deadline is cancelled and dead-lettered, and a plugin that keeps missing it is
-/// quarantined. ``PluginDelivery/wait()`` tells the engine when a fragment's records are safe to checkpoint.
+/// most ``Configuration/batchWindow``), each plugin independently and concurrently (``BatchDelivery`` has the
+/// retry, partial-failure, bisection, deadline and dead-letter rules). ``PluginDelivery/wait()`` tells the engine
+/// when a fragment's records are safe to checkpoint.
 ///
-/// It also owns loading (``loadPlugins()``, ``reload()``): see `PluginLoader` for the checks.
-public final class PluginDispatcher: Sendable {
+/// It is a `Service`: ``run()`` owns one task per busy (stream, plugin) lane in its task group; an enqueue wakes
+/// its lane (no polling), and a lane's task ends when its queue is empty. On graceful shutdown it stops accepting
+/// records, lets the lanes finish what is queued within ``Configuration/shutdownTimeout``, abandons the rest (their
+/// deliveries report `false`, so their fragments are not checkpointed) and destroys the plugin instances. Place it
+/// before the engine in the `ServiceGroup`: the group stops services in reverse order, so the engine drains its
+/// pipelines (waiting on deliveries) while the dispatcher still runs.
+public final class PluginDispatcher: Service, Sendable {
     public let configuration: Configuration
+    public let registry: PluginRegistry
     let services: HostServices
-    let images = FrameImageStore()
     private let deadLetters: DeadLetterWriter
     private let logger: Logger
     private let state = Mutex(State())
+    private let laneStarts: AsyncStream<LaneKey>
+    private let laneStartsSink: AsyncStream<LaneKey>.Continuation
 
     private struct State {
-        var plugins: [PluginSlot] = []
-        var loadedPaths: Set<String> = []
+        var slots: [String: PluginSlot] = [:]
         var lanes: [LaneKey: Lane] = [:]
-        var laneTasks: [LaneKey: Task<Void, Never>] = [:]
-        var shuttingDown = false
+        var accepting = true
+        var draining = false
     }
 
-    private struct LaneKey: Hashable, Sendable {
-        var stream: String
-        var plugin: String
-    }
-
-    /// One (stream, plugin) queue. Records are taken from `head` and the consumed prefix is dropped only once it
-    /// is most of the array, so taking a batch is O(batch), not O(queue) (measured: dropping the prefix on every
-    /// take cost ~1 ms per invocation with 20,000 records queued).
     private struct Lane {
-        private var pending: [Pending] = []
-        private var head = 0
+        var queue = LaneQueue()
         var running = false
-
-        var isEmpty: Bool { head >= pending.count }
-        var count: Int { pending.count - head }
-        var first: Pending? { isEmpty ? nil : pending[head] }
-        var remaining: ArraySlice<Pending> { pending[head...] }
-
-        mutating func append(_ records: [Pending]) { pending.append(contentsOf: records) }
-
-        mutating func take(_ limit: Int) -> [Pending] {
-            let end = min(pending.count, head + limit)
-            let batch = Array(pending[head..<end])
-            head = end
-            if head == pending.count {
-                pending.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024, head * 2 >= pending.count {
-                pending.removeFirst(head)
-                head = 0
-            }
-            return batch
-        }
-    }
-
-    struct Pending: Sendable {
-        var record: DispatchRecord
-        var tracker: DeliveryTracker
-        var arrival: ContinuousClock.Instant
-    }
-
-    private enum LaneStep {
-        /// The lane is empty (or its task was cancelled: these records are abandoned, not delivered).
-        case exit(abandoning: [Pending])
-        case wait(ContinuousClock.Instant)
-        case batch([Pending])
+        /// Rung by enqueues while the lane's task waits out its batch window.
+        let signal = AsyncSignal()
     }
 
     public init(configuration: Configuration, services: HostServices) {
         self.configuration = configuration
         self.services = services
+        registry = PluginRegistry(
+            configuration: configuration.registry, services: services, images: FrameImageStore())
         deadLetters = DeadLetterWriter(destination: configuration.deadLetter, services: services)
         logger = services.logger
+        (laneStarts, laneStartsSink) = AsyncStream.makeStream()
     }
 
     /// Names of the plugins records are dispatched to, in load order.
-    public var pluginNames: [String] { state.withLock { $0.plugins.map(\.plugin.name) } }
+    public var pluginNames: [String] { registry.pluginNames }
 
     /// Names of quarantined plugins.
     public var quarantinedPlugins: [String] {
-        state.withLock { $0.plugins.filter { $0.quarantined.load(ordering: .relaxed) }.map(\.plugin.name) }
+        state.withLock { $0.slots.values.filter(\.isQuarantined).map(\.name).sorted() }
     }
 
-    // MARK: Loading
-
-    /// Loads every not yet loaded `lib*.so` of the plugin directory and reports on each (refused files included);
-    /// refused files are logged and skipped, the others start receiving records.
-    @discardableResult
-    public func loadPlugins() -> [PluginLoadReport] {
-        guard let directory = configuration.pluginDirectory else { return [] }
-        let loader = makeLoader()
-        switch loader.candidates(in: directory) {
-        case .failure(let refusal):
-            logger.error("plugin directory refused", metadata: ["path": "\(directory)", "reason": "\(refusal)"])
-            return [PluginLoadReport(path: directory, refusal: refusal)]
-        case .success(let paths):
-            var reports: [PluginLoadReport] = []
-            for path in paths {
-                let (alreadyLoaded, taken) = state.withLock {
-                    ($0.loadedPaths.contains(path), Set($0.plugins.map(\.plugin.name)))
-                }
-                if alreadyLoaded { continue }
-                let (report, plugin) = loader.load(path: path, takenNames: taken)
-                reports.append(report)
-                if let plugin {
-                    add(plugin, path: path)
-                } else if let refusal = report.refusal {
-                    logger.error(
-                        "plugin refused",
-                        metadata: [
-                            "path": "\(path)", "code": "\(refusal.code)",
-                            "reason": "\(refusal.message)",
-                        ])
-                }
-            }
-            return reports
+    /// Every configured or loaded plugin: running, quarantined, or down (optional and not loaded).
+    public var status: [PluginStatus] {
+        let quarantined = Set(quarantinedPlugins)
+        let settings = configuration.registry.settings
+        var entries = registry.plugins.map { plugin in
+            PluginStatus(
+                name: plugin.name, state: quarantined.contains(plugin.name) ? .quarantined : .running,
+                optional: settings[plugin.name]?.optional ?? false, version: plugin.version,
+                reason: quarantined.contains(plugin.name)
+                    ? "missed \(configuration.quarantineAfter) deadlines in a row" : nil)
         }
-    }
-
-    /// Loads plugin files added to the directory since the last load (the host calls it on SIGHUP). Loaded
-    /// plugins stay as they are: a replaced file is not reloaded, since code cannot be unloaded.
-    @discardableResult
-    public func reload() -> [PluginLoadReport] { loadPlugins() }
-
-    /// Loads a plugin linked into the host process (or the test process) from its descriptor, with every check
-    /// that does not concern a file. `descriptor` is what a `kit_plugin_entry` returns.
-    @discardableResult
-    public func register(descriptor: UnsafeRawPointer, origin: String) -> PluginLoadReport {
-        let taken = state.withLock { Set($0.plugins.map(\.plugin.name)) }
-        let (report, plugin) = makeLoader().instantiate(
-            descriptor.assumingMemoryBound(to: kit_plugin_descriptor.self), path: origin, sha256: "linked-in",
-            manifest: nil, takenNames: taken, report: PluginLoadReport(path: origin, sha256: "linked-in"))
-        if let plugin { add(plugin, path: origin) }
-        return report
-    }
-
-    private func makeLoader() -> PluginLoader {
-        PluginLoader(
-            services: services, images: images, allowedDigests: configuration.allowedDigests,
-            configs: configuration.pluginConfigs, logger: logger)
-    }
-
-    private func add(_ plugin: LoadedPlugin, path: String) {
-        let slot = PluginSlot(plugin: plugin, factory: services.metrics)
-        state.withLock {
-            $0.plugins.append(slot)
-            $0.loadedPaths.insert(path)
+        entries += registry.down.map {
+            PluginStatus(name: $0.plugin, state: .down, optional: $0.optional, reason: $0.reason)
         }
+        return entries
     }
 
     // MARK: Dispatch
 
-    /// Queues `records` (one stream's, in publication order) for every loaded plugin and returns at once. Calls for
-    /// one stream are delivered in call order; a batch may combine records of several calls, as Lambda's window
-    /// does.
+    /// Queues `records` (one stream's, in publication order) for every running plugin and returns at once. Calls
+    /// for one stream are delivered in call order; a batch may combine records of several calls, as Lambda's
+    /// window does.
     public func enqueue(stream: String, records: [DispatchRecord]) -> PluginDelivery {
         let now = ContinuousClock.now
-        let images = self.images
+        let plugins = registry.plugins
+        let images = registry.images
         let recordIDs = records.filter { $0.image != nil }.map(\.eventID)
-        return state.withLock { state -> PluginDelivery in
-            guard !state.shuttingDown else { return PluginDelivery(tracker: .abandoned()) }
-            let tracker = DeliveryTracker(remaining: records.count * state.plugins.count) {
-                images.remove(recordIDs)
-            }
-            guard !tracker.isFinished else { return PluginDelivery(tracker: tracker) }
+        let (delivery, wake) = state.withLock { state -> (PluginDelivery, [AsyncSignal]) in
+            guard state.accepting else { return (PluginDelivery(tracker: .abandoned()), []) }
+            let tracker = DeliveryTracker(remaining: records.count * plugins.count) { images.remove(recordIDs) }
+            guard !tracker.isFinished else { return (PluginDelivery(tracker: tracker), []) }
             for record in records {
                 if let image = record.image {
                     images.put(
@@ -179,252 +95,115 @@ public final class PluginDispatcher: Sendable {
                         for: record.eventID)
                 }
             }
-            for slot in state.plugins {
-                let key = LaneKey(stream: stream, plugin: slot.plugin.name)
+            var wake: [AsyncSignal] = []
+            for plugin in plugins {
+                if state.slots[plugin.name] == nil {
+                    state.slots[plugin.name] = PluginSlot(plugin: plugin, factory: services.metrics)
+                }
+                let key = LaneKey(stream: stream, plugin: plugin.name)
                 // Mutated in place (`default:` subscript), never copied out: a copy would duplicate the queue.
-                state.lanes[key, default: Lane()].append(
-                    records.map { Pending(record: $0, tracker: tracker, arrival: now) })
+                state.lanes[key, default: Lane()].queue.append(
+                    records.lazy.map { Pending(record: $0, tracker: tracker, arrival: now) })
                 if state.lanes[key]?.running == false {
                     state.lanes[key]?.running = true
-                    // One task per busy (stream, plugin) lane: it ends when the lane is empty, and shutdown()
-                    // awaits every one of them.
-                    state.laneTasks[key] = Task { await self.runLane(key, slot: slot) }
+                    laneStartsSink.yield(key)
+                } else if let signal = state.lanes[key]?.signal {
+                    wake.append(signal)
                 }
             }
-            return PluginDelivery(tracker: tracker)
+            return (PluginDelivery(tracker: tracker), wake)
         }
+        for signal in wake { signal.notify() }
+        return delivery
     }
 
-    /// Stops accepting records, lets in-flight and queued batches finish within
-    /// ``Configuration/shutdownTimeout``, then abandons the rest (their deliveries report `false`) and destroys
-    /// the plugin instances that have nothing outstanding.
-    public func shutdown() async {
-        let tasks = state.withLock { state -> [Task<Void, Never>] in
-            state.shuttingDown = true
-            return Array(state.laneTasks.values)
+    // MARK: Running
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { outer in
+            outer.addTask {
+                await withTaskGroup(of: Void.self) { lanes in
+                    for await key in self.laneStarts {
+                        lanes.addTask { await self.runLane(key) }
+                    }
+                }
+            }
+            // Until graceful shutdown (or cancellation), the lanes run as records come.
+            try? await gracefulShutdown()
+            stopAccepting()
+            outer.addTask {
+                do {
+                    try await Task.sleep(for: self.configuration.shutdownTimeout)
+                    self.logger.warning(
+                        "plugin shutdown timeout passed; abandoning undelivered records",
+                        metadata: ["timeout": "\(self.configuration.shutdownTimeout)"])
+                } catch {}
+            }
+            // Whichever ends first — the lanes (drained) or the timeout — ends the other.
+            await outer.next()
+            outer.cancelAll()
         }
-        let timeout = configuration.shutdownTimeout
-        let timer = Task {
-            do {
-                try await Task.sleep(for: timeout)
-                for task in tasks { task.cancel() }
-            } catch {}
-        }
-        for task in tasks { await task.value }
-        timer.cancel()
-        let (leftovers, plugins) = state.withLock { state -> ([Pending], [PluginSlot]) in
-            let pending = state.lanes.values.flatMap(\.remaining)
-            state.lanes = [:]
-            return (pending, state.plugins)
+        let leftovers = state.withLock { state -> [Pending] in
+            defer { state.lanes = [:] }
+            return state.lanes.values.flatMap { $0.queue.remaining }
         }
         for pending in leftovers { pending.tracker.abandon() }
-        for slot in plugins where !slot.plugin.destroyIfIdle() {
+        for plugin in registry.plugins where !plugin.destroyIfIdle() {
             logger.warning(
-                "plugin instance left alive: an invocation never completed",
-                metadata: ["plugin": "\(slot.plugin.name)"])
+                "plugin instance left alive: an invocation never completed", metadata: ["plugin": "\(plugin.name)"])
         }
     }
 
-    private func runLane(_ key: LaneKey, slot: PluginSlot) async {
+    /// Refuses new records and lets the lanes send partial batches without waiting out their window.
+    private func stopAccepting() {
+        let signals = state.withLock { state -> [AsyncSignal] in
+            state.accepting = false
+            state.draining = true
+            return state.lanes.values.map(\.signal)
+        }
+        laneStartsSink.finish()
+        for signal in signals { signal.notify() }
+    }
+
+    private func runLane(_ key: LaneKey) async {
+        let found = state.withLock { state -> (PluginSlot, AsyncSignal)? in
+            guard let slot = state.slots[key.plugin], let lane = state.lanes[key] else { return nil }
+            return (slot, lane.signal)
+        }
+        guard let (slot, signal) = found else { return }
+        let delivery = BatchDelivery(
+            slot: slot, stream: key.stream, configuration: configuration, deadLetters: deadLetters, logger: logger)
         while true {
-            let step = nextStep(key)
-            switch step {
-            case .exit(let abandoned):
+            if Task.isCancelled {
+                let abandoned = state.withLock { state -> [Pending] in
+                    defer { state.lanes[key] = nil }
+                    return state.lanes[key]?.queue.removeAll() ?? []
+                }
                 for pending in abandoned { pending.tracker.abandon() }
                 return
-            case .wait(let until):
-                try? await Task.sleep(until: until)
+            }
+            let step = nextStep(key)
+            switch step {
+            case .exit:
+                return
+            case .wait(let deadline):
+                await signal.wait(until: deadline)
             case .batch(let batch):
-                if batch.isEmpty { continue }
-                let delivered = await deliver(batch, to: slot, stream: key.stream)
-                for pending in batch {
-                    if delivered { pending.tracker.complete() } else { pending.tracker.abandon() }
-                }
+                await delivery.deliver(batch)
             }
         }
     }
 
     private func nextStep(_ key: LaneKey) -> LaneStep {
         let now = ContinuousClock.now
-        let batchSize = max(1, configuration.batchSize)
-        let window = configuration.batchWindow
-        let cancelled = Task.isCancelled
         return state.withLock { state -> LaneStep in
-            guard let first = state.lanes[key]?.first, let count = state.lanes[key]?.count, !cancelled else {
-                let abandoned = cancelled ? Array(state.lanes[key]?.remaining ?? []) : []
-                state.lanes[key] = nil
-                state.laneTasks[key] = nil
-                return .exit(abandoning: abandoned)
-            }
-            let windowEnd = first.arrival + window
-            if count < batchSize, now < windowEnd, !state.shuttingDown {
-                // Re-check at least every 5 ms so a batch that fills up early goes without waiting out the window.
-                return .wait(min(windowEnd, now + .milliseconds(5)))
-            }
-            return .batch(state.lanes[key]?.take(batchSize) ?? [])
+            let draining = state.draining
+            let step =
+                state.lanes[key]?.queue.nextStep(
+                    batchSize: max(1, configuration.batchSize), window: configuration.batchWindow, now: now,
+                    draining: draining) ?? .exit
+            if case .exit = step { state.lanes[key] = nil }
+            return step
         }
-    }
-
-    // MARK: One batch
-
-    /// `true` when the plugin took the batch or it was dead-lettered; `false` when it was abandoned (shutdown, or
-    /// the dead-letter destination kept failing).
-    private func deliver(_ batch: [Pending], to slot: PluginSlot, stream: String) async -> Bool {
-        if slot.quarantined.load(ordering: .relaxed) {
-            return await deadLetter(
-                batch, slot: slot, stream: stream, reason: .quarantined,
-                error: "plugin quarantined after \(configuration.quarantineAfter) missed deadlines", attempts: 0)
-        }
-        var attempt = 0
-        while true {
-            switch await invoke(batch, slot: slot) {
-            case .succeeded:
-                return true
-            case .abandoned:
-                return false
-            case .timedOut:
-                return await missedDeadline(batch, slot: slot, stream: stream, attempts: attempt + 1)
-            case .failed(let message):
-                if attempt < configuration.maxRetries {
-                    attempt += 1
-                    slot.retries.increment()
-                    let backoff = configuration.retryBackoff * (1 << min(attempt - 1, 6))
-                    do { try await Task.sleep(for: min(backoff, .seconds(10))) } catch { return false }
-                    continue
-                }
-                if batch.count > 1 {
-                    return await bisect(batch, slot: slot, stream: stream, attempts: attempt + 1)
-                }
-                return await deadLetter(
-                    batch, slot: slot, stream: stream, reason: .error, error: message, attempts: attempt + 1)
-            }
-        }
-    }
-
-    /// Splits a batch that still fails after its retries and tries each half once, recursively, so the records
-    /// that fail end up alone in the dead-letter destination and the others are delivered.
-    private func bisect(_ batch: [Pending], slot: PluginSlot, stream: String, attempts: Int) async -> Bool {
-        let middle = batch.count / 2
-        for half in [Array(batch[..<middle]), Array(batch[middle...])] {
-            if slot.quarantined.load(ordering: .relaxed) {
-                guard await deliver(half, to: slot, stream: stream) else { return false }
-                continue
-            }
-            slot.retries.increment()
-            switch await invoke(half, slot: slot) {
-            case .succeeded:
-                continue
-            case .abandoned:
-                return false
-            case .timedOut:
-                guard await missedDeadline(half, slot: slot, stream: stream, attempts: attempts + 1) else {
-                    return false
-                }
-            case .failed(let message):
-                if half.count > 1 {
-                    guard await bisect(half, slot: slot, stream: stream, attempts: attempts + 1) else { return false }
-                } else {
-                    guard
-                        await deadLetter(
-                            half, slot: slot, stream: stream, reason: .error, error: message, attempts: attempts + 1)
-                    else { return false }
-                }
-            }
-        }
-        return true
-    }
-
-    private func invoke(_ batch: [Pending], slot: PluginSlot) async -> LoadedPlugin.Outcome {
-        let event = LambdaKinesisEventEncoder.encode(batch.lazy.map(\.record), plugin: slot.plugin.name)
-        slot.invocations.increment()
-        let start = ContinuousClock.now
-        let outcome = await slot.plugin.invoke(event: event, deadline: configuration.deadline)
-        slot.duration.record(duration: ContinuousClock.now - start)
-        switch outcome {
-        case .succeeded:
-            slot.missedDeadlines.store(0, ordering: .relaxed)
-        case .failed(let message):
-            slot.errors.increment()
-            logger.warning(
-                "plugin invocation failed",
-                metadata: ["plugin": "\(slot.plugin.name)", "records": "\(batch.count)", "error": "\(message)"])
-        case .timedOut:
-            slot.errors.increment()
-            logger.error(
-                "plugin invocation missed its deadline; cancelled",
-                metadata: [
-                    "plugin": "\(slot.plugin.name)", "records": "\(batch.count)",
-                    "deadline": "\(configuration.deadline)",
-                ])
-        case .abandoned:
-            break
-        }
-        return outcome
-    }
-
-    private func missedDeadline(_ batch: [Pending], slot: PluginSlot, stream: String, attempts: Int) async -> Bool {
-        let misses = slot.missedDeadlines.add(1, ordering: .relaxed).newValue
-        if misses >= configuration.quarantineAfter, !slot.quarantined.exchange(true, ordering: .relaxed) {
-            logger.critical(
-                "plugin quarantined: its records go to the dead-letter destination until restart",
-                metadata: ["plugin": "\(slot.plugin.name)", "missedDeadlines": "\(misses)"])
-        }
-        return await deadLetter(
-            batch, slot: slot, stream: stream, reason: .deadline,
-            error: "no completion within the deadline of \(configuration.deadline); invocation cancelled",
-            attempts: attempts)
-    }
-
-    /// Writes the batch to the dead-letter destination, retrying a failing write a bounded number of times.
-    private func deadLetter(
-        _ batch: [Pending], slot: PluginSlot, stream: String, reason: DeadLetter.Reason, error: String, attempts: Int
-    ) async -> Bool {
-        let letter = DeadLetter(
-            plugin: slot.plugin.name, pluginVersion: slot.plugin.version, pluginSHA256: slot.plugin.sha256,
-            stream: stream, reason: reason, error: error, attempts: attempts,
-            sequenceNumbers: batch.map(\.record.sequenceNumber),
-            event: LambdaKinesisEventEncoder.encode(batch.lazy.map(\.record), plugin: slot.plugin.name))
-        for attempt in 0..<8 {
-            do {
-                let location = try await deadLetters.write(letter)
-                slot.deadLettered.increment(by: Int64(batch.count))
-                logger.error(
-                    "records dead-lettered",
-                    metadata: [
-                        "plugin": "\(slot.plugin.name)", "stream": "\(stream)", "records": "\(batch.count)",
-                        "reason": "\(reason.rawValue)", "error": "\(error)", "location": "\(location)",
-                    ])
-                return true
-            } catch {
-                logger.error(
-                    "dead-letter write failed",
-                    metadata: ["plugin": "\(slot.plugin.name)", "attempt": "\(attempt + 1)", "error": "\(error)"])
-                do { try await Task.sleep(for: .milliseconds(100) * (1 << attempt)) } catch { return false }
-            }
-        }
-        // Not delivered and not parked: the delivery reports failure so the fragment is not checkpointed.
-        return false
-    }
-}
-
-/// A loaded plugin with its dispatch state and metrics (names as in docs/metrics: `plugin` dimension).
-final class PluginSlot: Sendable {
-    let plugin: LoadedPlugin
-    let missedDeadlines = Atomic<Int>(0)
-    let quarantined = Atomic<Bool>(false)
-    let invocations: Counter
-    let errors: Counter
-    let retries: Counter
-    let deadLettered: Counter
-    let duration: Metrics.Timer
-
-    init(plugin: LoadedPlugin, factory: any MetricsFactory) {
-        self.plugin = plugin
-        let dimensions = [("plugin", plugin.name)]
-        invocations = Counter(label: "PluginInvocations", dimensions: dimensions, factory: factory)
-        errors = Counter(label: "PluginErrors", dimensions: dimensions, factory: factory)
-        retries = Counter(label: "PluginRetries", dimensions: dimensions, factory: factory)
-        deadLettered = Counter(label: "PluginDeadLettered", dimensions: dimensions, factory: factory)
-        duration = Metrics.Timer(label: "PluginDuration", dimensions: dimensions, factory: factory)
     }
 }

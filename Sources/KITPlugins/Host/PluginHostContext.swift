@@ -27,10 +27,17 @@ final class PluginHostContext: @unchecked Sendable {
     private let regionString: UnsafeMutablePointer<CChar>?
     private let metricCache = Mutex<[String: CachedMetric]>([:])
 
-    init(pluginName: String, services: HostServices, images: FrameImageStore) {
+    /// Whether the plugin may have the raw credentials (`credentials`); otherwise only `aws_sign` serves it.
+    let rawCredentials: Bool
+
+    /// `abiVersion` is the plugin's descriptor version: the table says it back, so a version-1 SDK (which checks
+    /// the table's version) keeps accepting it.
+    init(pluginName: String, abiVersion: UInt32, services: HostServices, images: FrameImageStore, rawCredentials: Bool)
+    {
         self.pluginName = pluginName
         self.services = services
         self.images = images
+        self.rawCredentials = rawCredentials
         var logger = services.logger
         logger[metadataKey: "plugin"] = "\(pluginName)"
         self.logger = logger
@@ -38,9 +45,9 @@ final class PluginHostContext: @unchecked Sendable {
         table = .allocate(capacity: 1)
         table.initialize(
             to: kit_host_services(
-                abi_version: kitABIVersion, size: UInt32(MemoryLayout<kit_host_services>.size), host: nil,
+                abi_version: abiVersion, size: UInt32(MemoryLayout<kit_host_services>.size), host: nil,
                 region: UnsafePointer(regionString), http_send: hostHTTPSend, credentials: hostCredentials,
-                log: hostLog, metric: hostMetric, frame_image: hostFrameImage))
+                log: hostLog, metric: hostMetric, frame_image: hostFrameImage, aws_sign: hostAWSSign))
         // Retained for the life of the process (see the type's comment).
         table.pointee.host = Unmanaged.passRetained(self).toOpaque()
     }
@@ -80,10 +87,6 @@ enum CachedMetric: Sendable {
     case gauge(Gauge)
 }
 
-let kitABIVersion = UInt32(KIT_PLUGIN_ABI_VERSION)
-let kitStatusOK = Int32(KIT_STATUS_OK.rawValue)
-let kitStatusError = Int32(KIT_STATUS_ERROR.rawValue)
-let kitStatusCancelled = Int32(KIT_STATUS_CANCELLED.rawValue)
 let kitMetricTimer = Int32(KIT_METRIC_TIMER_NANOSECONDS.rawValue)
 let kitMetricGauge = Int32(KIT_METRIC_GAUGE.rawValue)
 
@@ -190,6 +193,16 @@ private let hostCredentials:
         }
         let serviceName = service.map { String(cString: $0) } ?? ""
         let regionName = region.map { String(cString: $0) } ?? context.services.region
+        guard context.rawCredentials else {
+            context.logger.warning(
+                "plugin asked for raw credentials without being granted them",
+                metadata: ["service": "\(serviceName)"])
+            completion(
+                completionContext, nil,
+                "raw credentials are not granted to plugin \(context.pluginName): sign through aws_sign, or set "
+                    + "\"rawCredentials\": true in its entry under plugins")
+            return
+        }
         guard let provider = context.services.credentials(serviceName, regionName) else {
             completion(completionContext, nil, "the host has no AWS credentials for \(serviceName) in \(regionName)")
             return

@@ -50,6 +50,8 @@ public struct PluginLoadReport: Sendable, CustomStringConvertible {
     public var version: String?
     /// Lower-case hex SHA-256 of the file, when it could be read.
     public var sha256: String?
+    /// The ABI version its descriptor declares, once read.
+    public var abiVersion: Int?
     public var refusal: PluginRefusal?
 
     public var isLoaded: Bool { refusal == nil }

@@ -9,16 +9,24 @@ import Logging
 
 /// Finds, checks, opens and instantiates plugins. Because `dlopen` runs the file's code, a file is opened only
 /// after it passed every check that needs no code: its directory and itself writable by no one but their owner
-/// (the running user or root), its SHA-256 in the allow-list when there is one. Then the descriptor must carry
-/// this host's ABI version, every function and a valid, unused name. Files are opened `RTLD_NOW | RTLD_LOCAL`
-/// (missing dependencies fail now, not mid-dispatch; the plugin's own copies of the SDK's symbols stay private)
-/// and never closed: Swift code cannot be safely unloaded, and a refused file that was opened stays mapped too.
+/// (the running user or root), its SHA-256 in the allow-list when there is one. Then the descriptor must carry an
+/// ABI version this host speaks, every function and a valid, unused name. Files are opened
+/// `RTLD_NOW | RTLD_LOCAL` (missing dependencies fail now, not mid-dispatch; the plugin's own copies of the SDK's
+/// symbols stay private) and never closed: Swift code cannot be safely unloaded, and a refused file that was
+/// opened stays mapped too.
 struct PluginLoader {
     var services: HostServices
     var images: FrameImageStore
     var allowedDigests: Set<String>
-    var configs: [String: [UInt8]]
+    var createTimeout: Duration
     var logger: Logger
+
+    /// A file that passed every check that runs no plugin code, and its entry points.
+    struct Opened {
+        var path: String
+        var sha256: String
+        var entry: PluginEntryPoints
+    }
 
     /// `lib*.so` files in `directory`, sorted by name, or why the directory itself is refused.
     func candidates(in directory: String) -> Result<[String], PluginRefusal> {
@@ -37,130 +45,118 @@ struct PluginLoader {
             })
     }
 
-    /// Checks and opens one file. `takenNames` are the names of plugins already running.
-    func load(path: String, takenNames: Set<String>) -> (PluginLoadReport, LoadedPlugin?) {
-        var report = PluginLoadReport(path: path)
+    /// Checks and opens one file and reads its descriptor; `report` gets the digest, name and version found.
+    func open(path: String, report: inout PluginLoadReport) -> Opened? {
         if let problem = Self.permissionProblem(path, kind: "plugin file") {
             report.refusal = PluginRefusal(.unsafePermissions, problem)
-            return (report, nil)
+            return nil
         }
         guard let contents = FileManager.default.contents(atPath: path) else {
             report.refusal = PluginRefusal(.unreadable, "cannot read \(path)")
-            return (report, nil)
+            return nil
         }
         let digest = PayloadHash.sha256(of: contents).value
         report.sha256 = digest
         if !allowedDigests.isEmpty, !allowedDigests.contains(digest) {
             report.refusal = PluginRefusal(
                 .digestNotAllowed,
-                "SHA-256 \(digest) is not in the allow-list (allowedDigests); add it to trust this file")
-            return (report, nil)
+                "SHA-256 \(digest) is not in the allow-list (pluginAllowedDigests); add it to trust this file")
+            return nil
         }
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
             report.refusal = PluginRefusal(.openFailed, "dlopen failed: \(reason)")
-            return (report, nil)
+            return nil
         }
         guard let symbol = dlsym(handle, KIT_PLUGIN_ENTRY_SYMBOL) else {
             report.refusal = PluginRefusal(
                 .missingSymbol,
                 "no \(KIT_PLUGIN_ENTRY_SYMBOL) symbol: not a KIT plugin, or built without its export line "
-                    + "(@_cdecl(\"kit_plugin_entry\"))")
-            return (report, nil)
+                    + "(@c(kit_plugin_entry))")
+            return nil
         }
         let entry = unsafeBitCast(symbol, to: kit_plugin_entry_fn.self)
-        guard let descriptor = entry(kitABIVersion) else {
+        guard let descriptor = entry(UInt32(KIT_PLUGIN_ABI_VERSION)) else {
             report.refusal = PluginRefusal(
-                .declined, "\(KIT_PLUGIN_ENTRY_SYMBOL) returned NULL for host ABI \(kitABIVersion)")
-            return (report, nil)
+                .declined, "\(KIT_PLUGIN_ENTRY_SYMBOL) returned NULL for host ABI \(KIT_PLUGIN_ABI_VERSION)")
+            return nil
         }
-        return instantiate(
-            descriptor, path: path, sha256: digest, manifest: Self.manifestPath(for: path),
-            takenNames: takenNames, report: report)
+        return read(UnsafeRawPointer(descriptor), path: path, sha256: digest, report: &report)
     }
 
-    /// Validates a descriptor and creates its instance. Also the door for plugins linked into the host process.
-    func instantiate(
-        _ descriptor: UnsafePointer<kit_plugin_descriptor>, path: String, sha256: String, manifest: String?,
-        takenNames: Set<String>, report: PluginLoadReport
-    ) -> (PluginLoadReport, LoadedPlugin?) {
-        var report = report
-        let fields = descriptor.pointee
-        guard fields.abi_version == kitABIVersion else {
+    /// Validates a descriptor (also the door for plugins linked into the host process).
+    func read(_ descriptor: UnsafeRawPointer, path: String, sha256: String, report: inout PluginLoadReport)
+        -> Opened?
+    {
+        let entry: PluginEntryPoints
+        switch PluginEntryPoints.read(descriptor) {
+        case .failure(let refusal):
+            report.refusal = refusal
+            return nil
+        case .success(let read):
+            entry = read
+        }
+        report.version = entry.version
+        report.abiVersion = Int(entry.abiVersion)
+        guard Self.isValidName(entry.name) else {
             report.refusal = PluginRefusal(
-                .unsupportedABI,
-                "plugin ABI version \(fields.abi_version) is not supported (this host speaks \(kitABIVersion)); "
-                    + "rebuild the plugin against this host's PluginAPI")
-            return (report, nil)
+                .invalidDescriptor, "plugin name \"\(entry.name)\" is not 1–64 characters of [A-Za-z0-9._-]")
+            return nil
         }
-        guard Int(fields.size) >= MemoryLayout<kit_plugin_descriptor>.size else {
-            report.refusal = PluginRefusal(
-                .invalidDescriptor,
-                "descriptor is \(fields.size) bytes, ABI \(kitABIVersion) needs \(MemoryLayout<kit_plugin_descriptor>.size)"
-            )
-            return (report, nil)
-        }
-        guard let create = fields.create, fields.handle != nil, fields.cancel != nil, fields.destroy != nil else {
-            report.refusal = PluginRefusal(.invalidDescriptor, "descriptor lacks create, handle, cancel or destroy")
-            return (report, nil)
-        }
-        let name = fields.name.map { String(cString: $0) } ?? ""
-        let version = fields.version.map { String(cString: $0) } ?? ""
-        report.version = version
-        guard Self.isValidName(name) else {
-            report.refusal = PluginRefusal(
-                .invalidDescriptor, "plugin name \"\(name)\" is not 1–64 characters of [A-Za-z0-9._-]")
-            return (report, nil)
-        }
-        report.name = name
-        guard !takenNames.contains(name) else {
-            report.refusal = PluginRefusal(.duplicateName, "a plugin named \(name) is already loaded")
-            return (report, nil)
-        }
+        report.name = entry.name
+        return Opened(path: path, sha256: sha256, entry: entry)
+    }
+
+    /// Creates the instance with its configuration: the host's entry for it, else the manifest beside the file
+    /// (`libFoo.json`), else `{}`.
+    func instantiate(_ opened: Opened, settings: PluginSettings?, report: inout PluginLoadReport) async
+        -> LoadedPlugin?
+    {
+        let name = opened.entry.name
         let config: [UInt8]
-        if let configured = configs[name] {
-            config = configured
-        } else if let manifest, FileManager.default.fileExists(atPath: manifest) {
-            if let problem = Self.permissionProblem(manifest, kind: "plugin manifest") {
-                report.refusal = PluginRefusal(.unsafePermissions, problem)
-                return (report, nil)
-            }
-            guard let bytes = FileManager.default.contents(atPath: manifest) else {
-                report.refusal = PluginRefusal(.unreadable, "cannot read manifest \(manifest)")
-                return (report, nil)
-            }
-            config = Array(bytes)
+        if let settings {
+            config = settings.configuration
         } else {
-            config = Array("{}".utf8)
-        }
-        let host = PluginHostContext(pluginName: name, services: services, images: images)
-        var instance: UnsafeMutableRawPointer?
-        var error = [CChar](repeating: 0, count: 1024)
-        let status = config.withUnsafeBufferPointer { bytes in
-            error.withUnsafeMutableBufferPointer { buffer in
-                create(
-                    descriptor, bytes.baseAddress, bytes.count, UnsafePointer(host.table), &instance,
-                    buffer.baseAddress, buffer.count - 1)
+            switch Self.manifest(for: opened.path) {
+            case .failure(let refusal):
+                report.refusal = refusal
+                return nil
+            case .success(let bytes):
+                config = bytes ?? Array("{}".utf8)
             }
         }
-        guard status == kitStatusOK else {
-            let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            report.refusal = PluginRefusal(
-                .createFailed, "create failed: \(reason.isEmpty ? "status \(status), no reason given" : reason)")
-            return (report, nil)
+        // Version-1 plugins cannot sign through the host, so they keep getting raw credentials.
+        let rawCredentials = opened.entry.abiVersion < 2 || settings?.rawCredentials == true
+        let host = PluginHostContext(
+            pluginName: name, abiVersion: opened.entry.abiVersion, services: services, images: images,
+            rawCredentials: rawCredentials)
+        switch await opened.entry.create(config: config, services: host.table, timeout: createTimeout) {
+        case .failure(let refusal):
+            report.refusal = refusal
+            return nil
+        case .success(let instance):
+            logger.info(
+                "plugin loaded",
+                metadata: [
+                    "plugin": "\(name)", "version": "\(opened.entry.version)", "path": "\(opened.path)",
+                    "sha256": "\(opened.sha256)", "abi": "\(opened.entry.abiVersion)",
+                ])
+            return LoadedPlugin(
+                path: opened.path, sha256: opened.sha256, entry: opened.entry, instance: instance.raw, host: host)
         }
-        let plugin = LoadedPlugin(
-            name: name, version: version, path: path, sha256: sha256, descriptor: descriptor, instance: instance,
-            host: host)
-        logger.info(
-            "plugin loaded",
-            metadata: ["plugin": "\(name)", "version": "\(version)", "path": "\(path)", "sha256": "\(sha256)"])
-        return (report, plugin)
     }
 
-    /// `libFoo.so` → `libFoo.json` beside it.
-    static func manifestPath(for path: String) -> String {
-        URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("json").path
+    /// The manifest's bytes, `nil` when there is none, or why it cannot be trusted or read.
+    static func manifest(for path: String) -> Result<[UInt8]?, PluginRefusal> {
+        let manifest = URL(fileURLWithPath: path).deletingPathExtension().appendingPathExtension("json").path
+        guard FileManager.default.fileExists(atPath: manifest) else { return .success(nil) }
+        if let problem = permissionProblem(manifest, kind: "plugin manifest") {
+            return .failure(PluginRefusal(.unsafePermissions, problem))
+        }
+        guard let bytes = FileManager.default.contents(atPath: manifest) else {
+            return .failure(PluginRefusal(.unreadable, "cannot read manifest \(manifest)"))
+        }
+        return .success(Array(bytes))
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import KITRecords
 
 /// A Lambda Kinesis event, as Lambda's Kinesis event source mapping delivers it and as the KIT host hands it to
 /// plugins: `{"Records":[{"kinesis":{…,"data":"<base64>"},"eventSource":"aws:kinesis",…}]}`. A handler written
@@ -58,7 +59,7 @@ public struct KinesisEvent: Sendable, Decodable {
             }
         }
 
-        /// The KIT result this record carries.
+        /// The KIT record this event record carries (the host's full record, or KIT's four keys only).
         public func kitRecord() throws(KITRecordError) -> KITRecord { try KITRecord(json: kinesis.data) }
     }
 }

@@ -14,7 +14,8 @@ struct HostTable: @unchecked Sendable {
     // @unchecked: the table is immutable and its functions are thread-safe by the ABI's contract.
     let table: UnsafePointer<kit_host_services>
 
-    var region: String { table.pointee.region.map { String(cString: $0) } ?? "us-east-1" }
+    /// The host's region; the ABI promises one (never NULL), so an empty string only means a broken host.
+    var region: String { table.pointee.region.map { String(cString: $0) } ?? "" }
 
     func log(level: Logger.Level, message: String, metadata: [(String, String)]) {
         guard let log = table.pointee.log else { return }

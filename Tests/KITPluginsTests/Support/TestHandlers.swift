@@ -99,11 +99,12 @@ struct RawEventHandler: KITPluginByteHandler {
         self.probe = probe
     }
 
-    func handle(_ event: [UInt8], context: PluginContext) async throws {
+    func handle(_ event: [UInt8], context: PluginContext) async throws -> KinesisBatchResponse {
         let object = try JSONSerialization.jsonObject(with: Data(event)) as? [String: Any]
         let records = object?["Records"] as? [[String: Any]] ?? []
         let sequence = records.compactMap { ($0["kinesis"] as? [String: Any])?["sequenceNumber"] as? String }
         probe.delivered.withLock { $0.append(sequence) }
+        return .success
     }
 }
 
@@ -177,10 +178,129 @@ struct TestHost {
 
     /// Registers an SDK handler linked into the test process through its C descriptor.
     @discardableResult
-    func register(_ descriptor: UnsafeRawPointer?, origin: String) throws -> PluginLoadReport {
+    func register(_ descriptor: KITPluginEntry, origin: String) async throws -> PluginLoadReport {
         guard let descriptor else { throw TestFailure("no descriptor") }
-        let report = dispatcher.register(descriptor: descriptor, origin: origin)
+        let report = await dispatcher.registry.register(descriptor: descriptor, origin: origin)
         guard report.isLoaded else { throw TestFailure("not loaded: \(report)") }
         return report
+    }
+
+    /// Loads the plugin directory; the reports per file.
+    func load() async -> [PluginLoadReport] { await dispatcher.registry.load().reports }
+
+    /// Runs the dispatcher (a `Service`) while `body` runs, then shuts it down gracefully.
+    func run<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await dispatcher.withRunning(body)
+    }
+}
+
+struct PartialConfiguration: Codable {
+    var probe: String
+    /// The record reported as failed (Lambda's `batchItemFailures`).
+    var failItem: String
+    /// How many invocations containing it report it; `nil` for every one.
+    var failItemTimes: Int?
+    /// Report an identifier that is in no batch instead.
+    var invalidIdentifier: Bool?
+}
+
+/// A Lambda-style handler with `ReportBatchItemFailures`: it processes records in order and, when it meets
+/// `failItem`, stops and reports it (the records before it are done; it and the rest are not processed).
+struct PartialHandler: KITPluginHandler {
+    static let name = "Partial"
+    static let version = "1.0-test"
+    let configuration: PartialConfiguration
+    let probe: Probe
+    private let reported = Counter()
+
+    init(context: PluginInitContext) async throws {
+        configuration = try context.configuration.decode(PartialConfiguration.self)
+        guard let probe = Probe.find(configuration.probe) else {
+            throw RecorderHandler.Failure(description: "unknown probe")
+        }
+        self.probe = probe
+    }
+
+    func handle(_ event: KinesisEvent, context: PluginContext) async throws -> KinesisBatchResponse {
+        probe.attempts.withLock { $0.append(event.records.map(\.kinesis.sequenceNumber)) }
+        var done: [String] = []
+        defer { probe.delivered.withLock { $0.append(done) } }
+        for record in event.records {
+            if record.kinesis.sequenceNumber == configuration.failItem {
+                let report = reported.takeIfBelow(configuration.failItemTimes ?? .max)
+                if report {
+                    if configuration.invalidIdentifier == true {
+                        return KinesisBatchResponse(batchItemFailures: [.init(itemIdentifier: "no-such-record")])
+                    }
+                    return .failure(from: record)
+                }
+            }
+            done.append(record.kinesis.sequenceNumber)
+        }
+        return .success
+    }
+}
+
+/// The record-level convenience: throws on `failItem`'s record the first `failItemTimes` times it sees it.
+struct RecordLevelHandler: KITRecordHandler {
+    static let name = "RecordLevel"
+    static let version = "1.0-test"
+    let configuration: PartialConfiguration
+    let probe: Probe
+    private let reported = Counter()
+
+    init(context: PluginInitContext) async throws {
+        configuration = try context.configuration.decode(PartialConfiguration.self)
+        guard let probe = Probe.find(configuration.probe) else {
+            throw RecorderHandler.Failure(description: "unknown probe")
+        }
+        self.probe = probe
+    }
+
+    func handle(_ record: KITRecord, context: PluginContext) async throws {
+        let key = "\(record.frame.timeCode)"
+        if key == configuration.failItem {
+            let fail = reported.takeIfBelow(configuration.failItemTimes ?? .max)
+            if fail { throw RecorderHandler.Failure(description: "record \(key) failed") }
+        }
+        probe.delivered.withLock { $0.append([key]) }
+    }
+}
+
+/// Asks the host for raw credentials and records the key id it got, or the error.
+struct CredentialsHandler: KITPluginHandler {
+    static let name = "Credentials"
+    static let version = "1.0-test"
+    let probe: Probe
+    let aws: PluginAWS
+
+    init(context: PluginInitContext) async throws {
+        let configuration = try context.configuration.decode(RecorderConfiguration.self)
+        guard let probe = Probe.find(configuration.probe) else { throw RecorderHandler.Failure(description: "probe") }
+        self.probe = probe
+        aws = context.services.aws
+    }
+
+    func handle(_ event: KinesisEvent, context: PluginContext) async throws {
+        let seen: String
+        do {
+            seen = try await aws.credentials("s3", aws.region)?.credentials().accessKeyId ?? "none"
+        } catch {
+            seen = "\(error)"
+        }
+        probe.delivered.withLock { $0.append([seen]) }
+    }
+}
+
+/// Counts up to a limit: `takeIfBelow(n)` is true (and counts) the first n times.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+
+    func takeIfBelow(_ limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
     }
 }

@@ -4,6 +4,10 @@ import PluginAPI
 /// Raises an alert when the endpoint saw a person: one JSON line per alerting record appended to `alertsFile`,
 /// and, when `webhookURL` is set, the same JSON POSTed there through the host's HTTP transport.
 ///
+/// A frame whose inference failed is an alert of its own (`"kind": "inferenceFailed"`, with the error, its HTTP
+/// status, the attempts and the frame's times), logged and counted: a model that stopped answering must not look
+/// like an empty scene.
+///
 /// Configuration: `{"alertsFile": "/var/lib/kit/alerts.jsonl", "threshold": 0.8, "webhookURL": "https://…"}`.
 struct PersonAlert: KITPluginHandler {
     static let name = "PersonAlert"
@@ -26,26 +30,52 @@ struct PersonAlert: KITPluginHandler {
         var lines: [String] = []
         for record in event.records {
             let result = try record.kitRecord()
-            guard let detection = try? result.objectDetection() else { continue }
-            // Class 0 is "person" in the COCO classes the SageMaker object-detection model uses.
-            let people = detection.detections.filter { $0.classID == 0 && $0.score >= (configuration.threshold ?? 0.8) }
-            guard let best = people.map(\.score).max() else { continue }
-            let alert: [String: Any] = [
+            var alert: [String: Any] = [
                 "stream": result.streamName, "fragmentNumber": result.fragment.fragmentNumber,
-                "frameTimecode": result.frame.timeCode, "people": people.count, "score": best,
-                "serverTimestampMillis": result.fragment.serverSideTimestampMillis,
+                "frameTimecode": result.frame.timeCode, "frameTimestampMillis": result.frameTimestampMillis,
+                "frameTimestamp": Self.iso8601(result.frameTimestamp),
+                "serverTimestampMillis": result.fragment.serverTimestampMillis,
+                "producerTimestampMillis": result.fragment.producerTimestampMillis,
             ]
+            if let failure = result.inference.failure {
+                alert["kind"] = "inferenceFailed"
+                alert["inferenceError"] = failure.message
+                alert["status"] = failure.status ?? NSNull()
+                alert["attempts"] = result.inference.attempts ?? NSNull()
+                context.logger.warning(
+                    "inference failed for \(result.id)",
+                    metadata: [
+                        "attempts": "\(result.inference.attempts.map(String.init) ?? "unknown")",
+                        "status": "\(failure.status.map(String.init) ?? "none")", "error": "\(failure.message)",
+                    ])
+                context.services.increment("PersonAlertInferenceFailures", dimensions: [("stream", result.streamName)])
+            } else {
+                guard let detection = try? result.objectDetection() else { continue }
+                // Class 0 is "person" in the COCO classes the SageMaker object-detection model uses.
+                let threshold = configuration.threshold ?? 0.8
+                let people = detection.detections.filter { $0.classID == 0 && $0.score >= threshold }
+                guard let best = people.map(\.score).max() else { continue }
+                alert["kind"] = "person"
+                alert["people"] = people.count
+                alert["score"] = best
+                context.services.increment("PersonAlerts", dimensions: [("stream", result.streamName)])
+            }
             let json = String(
                 decoding: try JSONSerialization.data(withJSONObject: alert, options: [.sortedKeys]), as: UTF8.self)
             lines.append(json)
-            context.services.increment("PersonAlerts", dimensions: [("stream", result.streamName)])
             if let webhook = configuration.webhookURL {
                 try await post(json, to: webhook, context: context)
             }
         }
         guard !lines.isEmpty else { return }
         try append(lines)
-        context.logger.info("\(lines.count) person alert(s) raised")
+        context.logger.info("\(lines.count) alert(s) raised")
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
     }
 
     private func post(_ json: String, to url: String, context: PluginContext) async throws {
@@ -74,5 +104,4 @@ struct AlertError: Error, CustomStringConvertible {
 }
 
 // The one line that makes this library a KIT plugin.
-@_cdecl("kit_plugin_entry")
-public func kitPluginEntry(_ abi: UInt32) -> UnsafeRawPointer? { KITPluginExport.entry(PersonAlert.self, abi) }
+@c(kit_plugin_entry) public func kitPluginEntry(_ abi: UInt32) -> KITPluginEntry { PersonAlert.export(abi) }

@@ -2,25 +2,25 @@ import Synchronization
 
 /// A counting semaphore for tasks: `acquire()` suspends (cancellably) until a permit is free, `tryAcquire()` never
 /// waits. Waiters are served in arrival order.
-final class AsyncSemaphore: Sendable {
+public final class AsyncSemaphore: Sendable {
     private struct State {
         var available: Int
         var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
         var nextID: UInt64 = 0
     }
     private let state: Mutex<State>
-    let capacity: Int
+    public let capacity: Int
 
-    init(permits: Int) {
+    public init(permits: Int) {
         capacity = max(1, permits)
         state = Mutex(State(available: max(1, permits)))
     }
 
     /// Permits in use (held or waited for is not counted).
-    var inUse: Int { state.withLock { capacity - $0.available } }
-    var waiting: Int { state.withLock { $0.waiters.count } }
+    public var inUse: Int { state.withLock { capacity - $0.available } }
+    public var waiting: Int { state.withLock { $0.waiters.count } }
 
-    func tryAcquire() -> Bool {
+    public func tryAcquire() -> Bool {
         state.withLock { s in
             guard s.available > 0, s.waiters.isEmpty else { return false }
             s.available -= 1
@@ -29,7 +29,7 @@ final class AsyncSemaphore: Sendable {
     }
 
     /// Throws `CancellationError` if the task is cancelled while waiting (no permit is then held).
-    func acquire() async throws {
+    public func acquire() async throws {
         let id = state.withLock { s -> UInt64 in
             s.nextID += 1
             return s.nextID
@@ -56,7 +56,7 @@ final class AsyncSemaphore: Sendable {
         }
     }
 
-    func release() {
+    public func release() {
         let waiter = state.withLock { s -> CheckedContinuation<Void, any Error>? in
             if s.waiters.isEmpty {
                 s.available = min(capacity, s.available + 1)
