@@ -1,7 +1,8 @@
 import AWSClients
-import AWSSigV4
+import AWSCore
+import AWSSigning
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 import Logging
 
 /// What a handler is made with: its configuration and the host's services.
