@@ -49,18 +49,6 @@ public struct PluginContext: Sendable {
     public func image(for record: KinesisEvent.Record) -> FrameImage? { services.image(record.eventID) }
 }
 
-/// The plugin's configuration document (the host's per-plugin config, else the plugin's manifest file, else `{}`).
-public struct PluginConfiguration: Sendable {
-    public var json: [UInt8]
-
-    public init(json: [UInt8] = Array("{}".utf8)) { self.json = json }
-
-    /// Decodes the whole document.
-    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(json))
-    }
-}
-
 /// An encoded frame and its media type (`image/jpeg`, `image/png`).
 public struct FrameImage: Sendable {
     public var bytes: [UInt8]
