@@ -160,12 +160,10 @@ let package = Package(
             swiftSettings: strict),
 
         // The plugin SDK and the two bundled plugins. No libcurl (the host's transport is reached through the
-        // host-services table) and no host package; SigV4 (and so swift-crypto) until the host signs for plugins.
+        // host-services table), no crypto (the host signs AWS requests: `aws_sign`) and no host package.
         .target(
             name: "PluginAPI",
-            dependencies: [
-                "CKITPlugin", "AWSClients", "AWSCore", "AWSSigning", "HTTPTransportCore", "KITRecords", log, metrics,
-            ],
+            dependencies: ["CKITPlugin", "AWSClients", "AWSCore", "HTTPTransportCore", "KITRecords", log, metrics],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
