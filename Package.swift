@@ -234,7 +234,7 @@ let package = Package(
         .testTarget(
             name: "KITPluginsTests",
             dependencies: [
-                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "KITTestSupport", "AWSClients", "AWSSigning",
+                "KITPlugins", "PluginAPI", "PluginTesting", "CKITPlugin", "KVSLocal", "KITTestSupport", "AWSClients", "AWSSigning",
                 "AWSSigV4", "HTTPTransport", log, metrics, .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),

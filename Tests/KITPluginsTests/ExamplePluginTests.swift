@@ -65,7 +65,8 @@ struct ExamplePluginTests {
             let personAlerts = host.metrics.counters.filter {
                 $0.label == "PersonAlerts" && $0.dimensions.contains { $0 == ("kind", "person") }
             }
-            #expect(personAlerts.count == 1 && personAlerts.first?.totalValue == 1)
+            let seen = host.metrics.counters.map { "\($0.label)\($0.dimensions)=\($0.totalValue)" }
+            #expect(personAlerts.count == 1 && personAlerts.first?.totalValue == 1, "\(seen)")
             #expect(personAlerts.first?.dimensions.contains { $0 == ("plugin", "PersonAlert") } == true)
             #expect(!host.logs.messages(containing: "PersonAlert ready").isEmpty)
 

@@ -197,18 +197,24 @@ struct SessionTests {
             try await withServer(
                 dataDirectory: directory, configure: { $0.limits.getMediaConnectionsPerStream = nil }
             ) { _, url in
-                // Eight calls at once: five pass, the others are throttled.
+                // Forty calls at once, 5 calls/s allowed: however slowly a busy machine starts them, at most five
+                // per started second pass (the first five always do), and every other one is throttled with KVS's
+                // error — counted against the time the calls really took, not assumed to be one second.
+                let start = ContinuousClock.now
                 let steps = try await KVSTool.steps(
                     endpoint: url,
                     [
                         ["op": "create_stream", "args": ["StreamName": "q"]],
-                        ["parallel": Array(repeating: Self.getMediaStep(hold: false), count: 8)],
+                        ["parallel": Array(repeating: Self.getMediaStep(hold: false), count: 40)],
                     ], directory: directory)
+                let seconds = Int((ContinuousClock.now - start).components.seconds) + 1
                 let results = try #require(steps[1].result("results") as? [[String: Any]])
-                #expect(results.filter { $0.ok }.count == 5, "\(results)")
-                #expect(
-                    results.filter { $0.code == "ClientLimitExceededException" && $0["status"] as? Int == 400 }.count
-                        == 3)
+                let passed = results.filter { $0.ok }.count
+                let throttled = results.filter {
+                    $0.code == "ClientLimitExceededException" && $0["status"] as? Int == 400
+                }.count
+                #expect(passed >= 5 && passed <= 5 * seconds, "\(passed) passed in \(seconds) s: \(results)")
+                #expect(passed + throttled == 40, "nothing else than a pass or KVS's throttling error: \(results)")
             }
             try await withServer(
                 dataDirectory: directory.appendingPathComponent("2"),

@@ -15,6 +15,9 @@ public struct PluginInitContext: Sendable {
         self.configuration = configuration
         self.services = services
     }
+
+    /// AWS clients whose requests the host signs and sends (as ``PluginContext/aws``).
+    public var aws: PluginAWS { services.aws }
 }
 
 /// Per invocation, as Lambda's context: a logger (with the invocation id in its metadata), the deadline, the

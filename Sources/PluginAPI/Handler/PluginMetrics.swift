@@ -8,17 +8,24 @@ import Foundation
 /// bootstraps it at the first `create` with a factory that routes each metric to the plugin it was made for (a
 /// task-local set around `init` and every invocation; outside of them, the plugin created last). When the SDK is
 /// linked into a program's main executable instead (a host linking plugins statically, a test process), the
-/// process owns swift-metrics and the SDK leaves it alone — except that `PluginTesting` installs the routing
-/// factory in test processes (``installRouting()``) so a test can read what a handler recorded.
+/// process owns swift-metrics and the SDK leaves it alone — except in test processes, where `PluginTesting` (and
+/// any test that links plugins in) installs the routing factory with ``installRouting(fallback:)``: metrics made
+/// inside a plugin go to that plugin's sink, everything else to `fallback`. swift-metrics can be bootstrapped once
+/// per process, so such a process bootstraps only through here.
 public enum PluginMetrics {
     @TaskLocal package static var current: PluginMetricsSink?
 
     private static let installation = InstallationState()
 
     /// Installs the routing factory as this image's swift-metrics backend, once, if swift-metrics is still
-    /// unbootstrapped. Returns whether routing is in place.
+    /// unbootstrapped; `fallback` (the first one given wins) receives the metrics made outside any plugin. Returns
+    /// whether routing is in place.
     @discardableResult
-    public static func installRouting() -> Bool { installation.install() }
+    public static func installRouting(fallback: (any MetricsFactory)? = nil) -> Bool {
+        installation.install(fallback: fallback)
+    }
+
+    static var fallbackFactory: (any MetricsFactory)? { installation.fallbackFactory }
 
     /// Called by `create`: routes metrics when this SDK copy lives in its own image (a dlopen'ed plugin).
     static func installIfPrivateImage(fallback sink: PluginMetricsSink) {
@@ -60,18 +67,22 @@ public final class PluginMetricsSink: Sendable {
 }
 
 private final class InstallationState: @unchecked Sendable {
-    // @unchecked: both fields are guarded by `lock`.
+    // @unchecked: every field is guarded by `lock`.
     private let lock = NSLock()
     private var installed = false
     private var lastSink: PluginMetricsSink?
+    private var factory: (any MetricsFactory)?
+
+    var fallbackFactory: (any MetricsFactory)? { lock.withLock { factory } }
 
     var fallback: PluginMetricsSink? {
         get { lock.withLock { lastSink } }
         set { lock.withLock { lastSink = newValue } }
     }
 
-    func install() -> Bool {
+    func install(fallback: (any MetricsFactory)?) -> Bool {
         lock.withLock {
+            if factory == nil { factory = fallback }
             if installed { return true }
             // Someone else owns swift-metrics in this image: do not take it from them (bootstrap would trap).
             guard MetricsSystem.factory is NOOPMetricsHandler else { return false }
@@ -82,21 +93,29 @@ private final class InstallationState: @unchecked Sendable {
     }
 }
 
-/// Binds each metric, when it is made, to the plugin making it.
+/// Binds each metric, when it is made, to the plugin making it (or, outside any plugin, to the fallback factory).
 struct RoutingMetricsFactory: MetricsFactory {
-    private func sink() -> PluginMetricsSink? { PluginMetrics.current ?? PluginMetrics.fallback }
+    /// Outside any plugin's scope only a dlopen'ed image (one plugin, its own copy of all this) falls back to the
+    /// plugin made last; in a process that links plugins in, such a metric is not a plugin's.
+    private func sink() -> PluginMetricsSink? {
+        PluginMetrics.current ?? (PluginMetrics.sdkIsInSeparateImage ? PluginMetrics.fallback : nil)
+    }
+    private var outside: (any MetricsFactory)? { PluginMetrics.current == nil ? PluginMetrics.fallbackFactory : nil }
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        RoutedMetric(sink: sink(), kind: .counter, label: label, dimensions: dimensions)
+        if let outside { return outside.makeCounter(label: label, dimensions: dimensions) }
+        return RoutedMetric(sink: sink(), kind: .counter, label: label, dimensions: dimensions)
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        if let outside { return outside.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate) }
         // The host table knows counters, timers and gauges: a recorder reports its values as a gauge.
-        RoutedMetric(sink: sink(), kind: .gauge, label: label, dimensions: dimensions)
+        return RoutedMetric(sink: sink(), kind: .gauge, label: label, dimensions: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        RoutedMetric(sink: sink(), kind: .timerNanoseconds, label: label, dimensions: dimensions)
+        if let outside { return outside.makeTimer(label: label, dimensions: dimensions) }
+        return RoutedMetric(sink: sink(), kind: .timerNanoseconds, label: label, dimensions: dimensions)
     }
 
     func destroyCounter(_ handler: any CounterHandler) {}
@@ -117,9 +136,16 @@ private final class RoutedMetric: CounterHandler, RecorderHandler, TimerHandler,
         self.dimensions = dimensions
     }
 
-    func increment(by amount: Int64) { sink?.record(kind, label, Double(amount), dimensions) }
+    func increment(by amount: Int64) { send(Double(amount)) }
     func reset() {}
-    func record(_ value: Int64) { sink?.record(kind, label, Double(value), dimensions) }
-    func record(_ value: Double) { sink?.record(kind, label, value, dimensions) }
-    func recordNanoseconds(_ duration: Int64) { sink?.record(kind, label, Double(duration), dimensions) }
+    func record(_ value: Int64) { send(Double(value)) }
+    func record(_ value: Double) { send(value) }
+    func recordNanoseconds(_ duration: Int64) { send(Double(duration)) }
+
+    /// Out of the plugin's scope while the sink runs: when host and plugin share a process (tests), the metrics
+    /// the host makes to receive this one are the host's, not routed back to the plugin (which would recurse).
+    private func send(_ value: Double) {
+        guard let sink else { return }
+        PluginMetrics.$current.withValue(nil) { sink.record(kind, label, value, dimensions) }
+    }
 }

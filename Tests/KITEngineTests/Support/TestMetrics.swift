@@ -1,12 +1,15 @@
 import CoreMetrics
+import PluginAPI
 import Synchronization
 
-/// An in-memory swift-metrics backend for the whole test process (swift-metrics allows one bootstrap): counters
-/// summed per label and dimensions, so tests can check what the engine reported.
+/// An in-memory swift-metrics backend for the whole test process: counters summed per label and dimensions, so
+/// tests can check what the engine reported. swift-metrics allows one bootstrap per process, and the same process
+/// runs plugins linked in (PluginTesting), so both go through the SDK's routing factory: metrics made inside a
+/// plugin go to that plugin, everything else here.
 final class TestMetrics: MetricsFactory {
     static let shared: TestMetrics = {
         let metrics = TestMetrics()
-        MetricsSystem.bootstrap(metrics)
+        PluginMetrics.installRouting(fallback: metrics)
         return metrics
     }()
 
