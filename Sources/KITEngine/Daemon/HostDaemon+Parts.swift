@@ -18,6 +18,7 @@ extension HostDaemon {
     func makeParts() async throws -> Parts {
         let c = configuration
         let aws = dependencies.aws
+        let control = try aws.kinesisVideo()
         let tagging = c.tagFilters.isEmpty ? nil : try aws.tagging()
         let scheduler = InferenceScheduler(
             target: try aws.inferenceTarget(url: c.inferenceUrl, endpoint: c.sageMakerEndpoint),
@@ -39,7 +40,7 @@ extension HostDaemon {
         let store = try aws.leaseStore(c.leaseStore)
         try await store.prepare()
         return Parts(
-            region: aws.region, control: try aws.kinesisVideo(), tagging: tagging, scheduler: scheduler,
+            region: aws.region, control: control, tagging: tagging, scheduler: scheduler,
             publisher: publisher, store: store)
     }
 
