@@ -36,6 +36,8 @@ inspect-demo: setup
 	.build/release/kithost inspect $(CAPTURE) --extract out/frames --format jpeg --interval 1
 	@echo "frames written to out/frames"
 
+# Benchmarks are their own package (Benchmarks/Package.swift, depending on this one by path): the scripts build
+# them in release into .build-bench, so neither `make build` nor `make test` compiles them.
 bench: setup
 	./scripts/bench.sh
 
@@ -44,7 +46,7 @@ fuzz: setup
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Plugins Tests Benchmarks
+	$(SWIFT) format --in-place --recursive Package.swift Sources Plugins Tests Benchmarks examples/plugin-example
 
 # The Dockerfile's runtime stage without Docker: debootstrap'd bookworm + runtime packages, release kithost and
 # plugins, ldd / --help / plugins check in a chroot (needs root; slow the first time, cached in .build-rootfs).

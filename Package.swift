@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // KIT-Swift: Kinesis Video Streams → key frames → inference → plugins.
-// Layout and dependency direction are explained in docs/ARCHITECTURE.md.
+// Layout and dependency direction are explained in docs/ARCHITECTURE.md; benchmarks are their own package in
+// Benchmarks/ (it depends on this one by path), so they cost this package's build and tests nothing.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -8,9 +9,24 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// A third-party product only the host needs (its server, CLI, configuration, engine): the edge exists only with
+/// the `Host` trait. A plugin package depends on this one with `traits: []`, and SwiftPM then neither resolves nor
+/// checks out those packages: the plugin SDK's closure (CKITPlugin, PluginAPI and the modules it imports) uses
+/// only swift-log, swift-metrics and, for now, swift-crypto, whose edges stay unconditional. Any unconditional
+/// use of a package, in any target or test target, makes every consumer resolve it.
+func host(_ product: String, _ package: String) -> Target.Dependency {
+    .product(name: product, package: package, condition: .when(traits: ["Host"]))
+}
+
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+
 let package = Package(
     name: "kit-swift",
-    platforms: [.macOS(.v14)],
+    // Linux is what KIT runs on. For Apple platforms the floor is what the code uses: `Synchronization.Mutex` and
+    // `Atomic` (and typed-throws `AsyncSequence`) need macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kithost", targets: ["KITHost"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
@@ -19,6 +35,23 @@ let package = Package(
         // The bundled plugins, as the `lib*.so` files a plugin directory holds.
         .library(name: "S3Archive", type: .dynamic, targets: ["S3Archive"]),
         .library(name: "CocoLabeler", type: .dynamic, targets: ["CocoLabeler"]),
+        // The layers the Benchmarks package measures.
+        .library(name: "HTTPTransportCore", targets: ["HTTPTransportCore"]),
+        .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
+        .library(name: "AWSCore", targets: ["AWSCore"]),
+        .library(name: "AWSSigV4", targets: ["AWSSigV4"]),
+        .library(name: "AWSClients", targets: ["AWSClients"]),
+        .library(name: "AWSSigning", targets: ["AWSSigning"]),
+        .library(name: "KVSLocal", targets: ["KVSLocal"]),
+        .library(name: "KITTools", targets: ["KITTools"]),
+        .library(name: "KITPlugins", targets: ["KITPlugins"]),
+    ],
+    traits: [
+        .trait(
+            name: "Host",
+            description: "The host (kithost, its engine, the local KVS, their tests) and its third-party packages. "
+                + "Plugin packages depend with `traits: []` and check out only what the SDK needs."),
+        .default(enabledTraits: ["Host"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,111 +93,84 @@ let package = Package(
         .target(name: "KITRecords", swiftSettings: strict),
         // Key frames → pictures → JPEG/PNG. Imports only its C shims.
         .target(name: "KITMedia", dependencies: ["CFFmpeg", "CTurboJPEG"], swiftSettings: strict),
-        // AWS Signature Version 4, pure and deterministic (date injected).
-        .target(
-            name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict),
-        // One async HTTP client transport over libcurl's multi interface.
-        .target(
-            name: "HTTPTransport",
-            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+        // What AWS clients need without crypto: credentials and the provider protocol, service metadata, region and
+        // endpoint resolution, URI encoding, and the request-signer protocol (a signer may be remote).
+        .target(name: "AWSCore", swiftSettings: strict),
+        // AWS Signature Version 4, pure and deterministic (date injected), and the credential providers.
+        .target(name: "AWSSigV4", dependencies: ["AWSCore", crypto], swiftSettings: strict),
+        // The HTTP model every layer speaks (requests, responses, streaming bodies, `HTTPExecuting`, `HTTPError`,
+        // retries), without an engine: what the plugin SDK links.
+        .target(name: "HTTPTransportCore", dependencies: [log], swiftSettings: strict),
+        // The libcurl engine behind it: one event-loop thread over the multi interface, `HTTPClient`.
+        .target(name: "HTTPTransport", dependencies: ["HTTPTransportCore", "CCurl", log], swiftSettings: strict),
         // The AWS service clients KIT needs (Kinesis Video, DynamoDB, Kinesis, S3, CloudWatch, SageMaker Runtime,
-        // Resource Groups Tagging), each with its real wire protocol, signed by AWSSigV4, sent by HTTPTransport.
+        // Resource Groups Tagging), each with its real wire protocol, signed through an `AWSRequestSigner`, sent
+        // through any `HTTPExecuting`. No crypto, no engine.
+        .target(name: "AWSClients", dependencies: ["AWSCore", "HTTPTransportCore", log], swiftSettings: strict),
+        // The host's signing for AWSClients: the SigV4 `AWSRequestSigner` over a credential provider, the clients'
+        // `credentialProvider:` initialisers, credential providers' HTTP calls over the project's transport.
         .target(
-            name: "AWSClients",
-            dependencies: ["AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
+            name: "AWSSigning", dependencies: ["AWSClients", "AWSSigV4", "AWSCore", "HTTPTransportCore", log],
             swiftSettings: strict),
         // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging).
         .target(
             name: "KVSLocal",
             dependencies: [
-                "KVSMatroska", "AWSSigV4", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
+                "KVSMatroska", "AWSSigV4", host("Hummingbird", "hummingbird"), host("HummingbirdCore", "hummingbird"),
+                host("HTTPTypes", "swift-http-types"), host("NIOCore", "swift-nio"), host("NIOPosix", "swift-nio"),
+                host("ServiceLifecycle", "swift-service-lifecycle"), log,
             ],
             swiftSettings: strict),
         // Leases across workers: the LeaseStore protocol (SQLite, DynamoDB) and the KCL-style coordinator.
         .target(
             name: "KITLeases",
-            dependencies: ["AWSClients", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "CSQLite", log],
             swiftSettings: strict),
         // The host side of the plugin boundary: dlopen loader, host-services table, Lambda-style dispatcher.
         .target(
             name: "KITPlugins",
             dependencies: [
-                "CKITPlugin", "KITAsync", "AWSClients", "AWSSigV4", "HTTPTransport",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "CKITPlugin", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log, metrics,
+                host("ServiceLifecycle", "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The host engine: configuration, discovery, the per-stream pipeline, inference, publishing, metrics.
         .target(
             name: "KITEngine",
             dependencies: [
-                "KVSMatroska", "KITMedia", "KITAsync", "AWSClients", "KITLeases", "KITPlugins", "KITRecords",
-                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                "KVSMatroska", "KITMedia", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport",
+                "KITLeases", "KITPlugins", "KITRecords", host("Yams", "Yams"), log, metrics,
+                host("Prometheus", "swift-prometheus"), host("ServiceLifecycle", "swift-service-lifecycle"),
+                host("Hummingbird", "hummingbird"), crypto, host("UnixSignals", "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // Command implementations (`inspect`, …) kept out of the executable so tests can drive them.
-        .target(name: "KITTools", dependencies: ["KVSMatroska", "KITMedia", "AWSClients"], swiftSettings: strict),
+        .target(
+            name: "KITTools",
+            dependencies: ["KVSMatroska", "KITMedia", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport"],
+            swiftSettings: strict),
         .executableTarget(
             name: "KITHost",
             dependencies: [
-                "KITTools", "KITEngine", "KITLeases", "KVSLocal", "AWSClients", "CKITHostSupport", "KITPlugins",
-                "HTTPTransport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"), "AWSSigV4",
+                "KITTools", "KITEngine", "KITLeases", "KVSLocal", "AWSClients", "AWSSigning", "CKITHostSupport",
+                "KITPlugins", "HTTPTransport", host("ArgumentParser", "swift-argument-parser"),
+                host("ServiceLifecycle", "swift-service-lifecycle"), log, metrics,
+                host("Prometheus", "swift-prometheus"), "AWSSigV4",
             ],
             swiftSettings: strict),
 
-        // Plugin SDK and the two bundled plugins (filled in by the plugins issue).
+        // The plugin SDK and the two bundled plugins. No libcurl (the host's transport is reached through the
+        // host-services table) and no host package; SigV4 (and so swift-crypto) until the host signs for plugins.
         .target(
             name: "PluginAPI",
             dependencies: [
-                "CKITPlugin", "AWSClients", "AWSSigV4", "HTTPTransport", "KITRecords",
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                "CKITPlugin", "AWSClients", "AWSCore", "AWSSigning", "HTTPTransportCore", "KITRecords", log, metrics,
             ],
             swiftSettings: strict),
         .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
         .target(
             name: "CocoLabeler", dependencies: ["PluginAPI", "CTurboJPEG"], path: "Plugins/CocoLabeler",
             swiftSettings: strict),
-
-        // Benchmarks: built and run by `make bench`, never by the test command.
-        .executableTarget(
-            name: "KITBench", dependencies: ["KVSMatroska", "KITMedia"], path: "Benchmarks/KITBench",
-            swiftSettings: strict),
-
-        .executableTarget(
-            name: "TransportBench", dependencies: ["HTTPTransport"], path: "Benchmarks/TransportBench",
-            swiftSettings: strict),
-
-        .executableTarget(
-            name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench", swiftSettings: strict),
-
-        .executableTarget(
-            name: "KVSBench", dependencies: ["KITTools", "AWSClients", "AWSSigV4", "HTTPTransport", "KVSMatroska"],
-            path: "Benchmarks/KVSBench", swiftSettings: strict),
-
-        .executableTarget(
-            name: "PluginBench",
-            dependencies: [
-                "KITPlugins", "PluginAPI", "KVSLocal", "AWSClients", "AWSSigV4", "HTTPTransport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/PluginBench", swiftSettings: strict),
 
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
@@ -173,41 +179,40 @@ let package = Package(
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
-        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], swiftSettings: strict),
-        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strict),
+        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPTransportTests", dependencies: ["HTTPTransport", "HTTPTransportCore"], swiftSettings: strict),
         .testTarget(
             name: "AWSClientsTests",
-            dependencies: ["AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "AWSCore", "HTTPTransport", log],
             swiftSettings: strict),
         .testTarget(
-            name: "KVSLocalTests", dependencies: ["KVSLocal", "AWSClients", "KVSMatroska"], swiftSettings: strict),
+            name: "KVSLocalTests",
+            dependencies: [
+                "KVSLocal", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                host("ServiceLifecycle", "swift-service-lifecycle"), log,
+            ],
+            swiftSettings: strict),
         .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
         .testTarget(
             name: "KITEngineTests",
             dependencies: [
                 "KITEngine", "KVSLocal", "KITLeases", "KITTestSupport", "KITTools", "KITMedia", "AWSClients",
-                "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITRecords", "KITPlugins", "PluginAPI",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITRecords", "KITPlugins", "PluginAPI",
+                host("Hummingbird", "hummingbird"), crypto, log, metrics,
+                host("ServiceLifecycle", "swift-service-lifecycle"),
+                host("NIOCore", "swift-nio"), host("HTTPTypes", "swift-http-types"),
             ],
             swiftSettings: strict),
         .testTarget(
             name: "KITLeasesTests",
-            dependencies: [
-                "KITLeases", "AWSClients", "AWSSigV4", "HTTPTransport", .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["KITLeases", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log],
             swiftSettings: strict),
         .testTarget(
             name: "KITPluginsTests",
             dependencies: [
-                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "KITTestSupport", "AWSClients", "AWSSigV4",
-                "HTTPTransport", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "KITPlugins", "PluginAPI", "CKITPlugin", "KVSLocal", "KITTestSupport", "AWSClients", "AWSSigning",
+                "AWSSigV4", "HTTPTransport", log, metrics, .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),
         // The model server (examples/model-server, Python) run as a child process; Foundation only.

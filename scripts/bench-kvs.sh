@@ -25,8 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-swift build -c release --scratch-path .build-bench --product kithost >&2
-swift build -c release --scratch-path .build-bench --product KVSBench >&2
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product kithost >&2
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product KVSBench >&2
 KITHOST=.build-bench/release/kithost
 BENCH=.build-bench/release/KVSBench
 

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-30}
 WORK=${BENCH_MEDIA_DIR:-.build-bench-media}
-SCRATCH=${SCRATCH:-.build-media-release}
+SCRATCH=${SCRATCH:-.build-bench}
 QUALITY=90 # turbojpeg / Pillow quality; ffmpeg's -q:v 3 is about the same
 
 # Tools, installed idempotently.
@@ -39,7 +39,7 @@ fi
 
 echo "bench-media: building kit-bench (release, $SCRATCH)"
 BUILD_LOG=$(mktemp)
-if ! swift build -c release --product KITBench --scratch-path "$SCRATCH" >"$BUILD_LOG" 2>&1; then
+if ! swift build -c release --package-path Benchmarks --product KITBench --scratch-path "$SCRATCH" >"$BUILD_LOG" 2>&1; then
   cat "$BUILD_LOG"; exit 1
 fi
 rm -f "$BUILD_LOG"

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CAPTURES=../shared/testdata/kvs-getmedia
-swift build -c release --product KITBench >/dev/null
-BENCH=$(swift build -c release --show-bin-path)/KITBench
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product KITBench >/dev/null
+BENCH=.build-bench/release/KITBench
 "$BENCH" parser "$CAPTURES/output_get_media.mkv" "$CAPTURES/output_get_media_sparse_fragments.mkv" \
   "$CAPTURES/clusters.mkv" "$CAPTURES/vogels_480.mkv" "$CAPTURES/test_mixed_tags.mkv" --seconds 2 | tee /tmp/kit-parser-bench.txt
 

@@ -20,8 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-swift build -c release --scratch-path .build-bench --product PluginBench >&2
-swift build -c release --scratch-path .build-bench --product S3Archive >&2
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product PluginBench >&2
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product S3Archive >&2
 BENCH=.build-bench/release/PluginBench
 
 # A C plugin that completes every invocation at once: the host's own cost, nothing else.

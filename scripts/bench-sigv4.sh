@@ -13,31 +13,9 @@ work=$(mktemp -d /tmp/kit-bench-sigv4.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # --- build ---------------------------------------------------------------------------------------------------------
-# The package's SigV4Bench target when Package.swift declares it; otherwise a throwaway package in $work that links
-# the same sources (AWSSigV4 and Benchmarks/SigV4Bench) against swift-crypto.
-if grep -q '"SigV4Bench"' Package.swift; then
-  swift build -c release --scratch-path .build-bench --product SigV4Bench >&2
-  BENCH=.build-bench/release/SigV4Bench
-else
-  pkg="$work/pkg"
-  mkdir -p "$pkg/Sources" "$pkg/Benchmarks"
-  ln -s "$PWD/Sources/AWSSigV4" "$pkg/Sources/AWSSigV4"
-  ln -s "$PWD/Benchmarks/SigV4Bench" "$pkg/Benchmarks/SigV4Bench"
-  cp Package.resolved "$pkg/" 2>/dev/null || true
-  cat > "$pkg/Package.swift" <<'SWIFT'
-// swift-tools-version: 6.1
-import PackageDescription
-let package = Package(
-  name: "sigv4-bench", platforms: [.macOS(.v14)],
-  dependencies: [.package(url: "https://github.com/apple/swift-crypto", from: "3.12.3")],
-  targets: [
-    .target(name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-    .executableTarget(name: "SigV4Bench", dependencies: ["AWSSigV4"], path: "Benchmarks/SigV4Bench"),
-  ])
-SWIFT
-  swift build -c release --package-path "$pkg" --scratch-path "$PWD/.build-bench-sigv4" --product SigV4Bench >&2
-  BENCH=$PWD/.build-bench-sigv4/release/SigV4Bench
-fi
+# SigV4Bench lives in the Benchmarks package (Benchmarks/Package.swift), which depends on this one by path.
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product SigV4Bench >&2
+BENCH=.build-bench/release/SigV4Bench
 
 # --- botocore: the same request, the same time, SigV4Auth.add_auth in a loop --------------------------------------------
 cat > "$work/botocore_bench.py" <<'PY'

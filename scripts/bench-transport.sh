@@ -22,33 +22,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- build -------------------------------------------------------------------------------------------------
-# Uses the package's TransportBench target when Package.swift declares it; otherwise a throwaway package in
-# $work that links the same sources (CCurl, HTTPTransport, Benchmarks/TransportBench).
-if grep -q '"TransportBench"' Package.swift; then
-  swift build -c release --scratch-path .build-bench --product TransportBench >&2
-  BENCH=.build-bench/release/TransportBench
-else
-  pkg="$work/pkg"
-  mkdir -p "$pkg/Sources" "$pkg/Benchmarks"
-  ln -s "$PWD/Sources/CCurl" "$pkg/Sources/CCurl"
-  ln -s "$PWD/Sources/HTTPTransport" "$pkg/Sources/HTTPTransport"
-  ln -s "$PWD/Benchmarks/TransportBench" "$pkg/Benchmarks/TransportBench"
-  cp Package.resolved "$pkg/" 2>/dev/null || true
-  cat > "$pkg/Package.swift" <<'SWIFT'
-// swift-tools-version: 6.1
-import PackageDescription
-let package = Package(
-  name: "transport-bench", platforms: [.macOS(.v14)],
-  dependencies: [.package(url: "https://github.com/apple/swift-log", from: "1.16.2")],
-  targets: [
-    .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl"),
-    .target(name: "HTTPTransport", dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]),
-    .executableTarget(name: "TransportBench", dependencies: ["HTTPTransport"], path: "Benchmarks/TransportBench"),
-  ])
-SWIFT
-  swift build -c release --package-path "$pkg" --scratch-path "$PWD/.build-bench-standalone" --product TransportBench >&2
-  BENCH=$PWD/.build-bench-standalone/release/TransportBench
-fi
+# TransportBench lives in the Benchmarks package (Benchmarks/Package.swift), which depends on this one by path.
+swift build -c release --package-path Benchmarks --scratch-path .build-bench --product TransportBench >&2
+BENCH=.build-bench/release/TransportBench
 
 # --- server --------------------------------------------------------------------------------------------------
 truncate -s "${SIZE_MB}M" "$work/big.bin"

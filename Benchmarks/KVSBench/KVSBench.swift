@@ -8,6 +8,7 @@
 //       K live streams (a real-time producer and a GetMedia NOW consumer each); the server's RSS before and after.
 import AWSClients
 import AWSSigV4
+import AWSSigning
 import Foundation
 import HTTPTransport
 import KITTools

@@ -37,13 +37,8 @@ public struct S3ArchiveHandler: KITPluginHandler {
     let endpoints = EndpointCache()
 
     public init(context: PluginInitContext) throws {
-        let configuration: Configuration
-        do {
-            configuration = try context.configuration.decode(Configuration.self)
-        } catch {
-            throw S3ArchiveError(
-                "configuration needs \"destination\": \"s3://bucket/prefix/\" or \"file:///dir/\" (\(error))")
-        }
+        // Strict: a misspelled key is an error naming it, not a silently ignored setting.
+        let configuration = try context.configuration.decode(Configuration.self)
         self.configuration = configuration
         aws = context.services.aws
         store = try ArchiveStore(

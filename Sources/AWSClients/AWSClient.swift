@@ -1,14 +1,19 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 import Logging
 
 /// The one door every AWS call of this module goes through. It owns, for one service in one region: where
 /// requests go (the endpoint, resolved like the AWS CLI does from `AWS_ENDPOINT_URL_<SERVICE>` /
-/// `AWS_ENDPOINT_URL` / the shared config), signing (SigV4 with credentials fetched fresh for every attempt, so a
-/// refreshing provider renews them under long sessions), sending (any ``HTTPExecuting``, normally the libcurl
-/// ``HTTPClient`` — give it the plain client, not a ``RetryingHTTPClient``: retries happen here, re-signed), the
-/// mapping of failures to ``AWSError``, retries with full-jitter backoff, and per-call deadlines.
+/// `AWS_ENDPOINT_URL` / the shared config), signing (through an ``AWSRequestSigner``, asked afresh for every
+/// attempt, so a refreshing credential provider behind it renews them under long sessions), sending (any
+/// ``HTTPExecuting``, normally HTTPTransport's libcurl `HTTPClient` — give it the plain client, not a
+/// ``RetryingHTTPClient``: retries happen here, re-signed), the mapping of failures to ``AWSError``, retries with
+/// full-jitter backoff, and per-call deadlines.
+///
+/// It holds no credentials and computes no hash: the signer does both. The host's signer is AWSSigning's
+/// SigV4 signer over a credential provider (AWSSigning also has initialisers taking a `credentialProvider:`); a
+/// plugin's may sign remotely, in the host.
 ///
 /// The protocol layers (`AWSClient+JSONRPC`, `+RESTJSON`, `+Query`, `+RESTXML`) build ``AWSRequest``s on top, and
 /// the service clients (`DynamoDBClient`, `KinesisVideoClient`, …) are thin typed façades over those.
@@ -17,11 +22,10 @@ public struct AWSClient: Sendable {
     public let region: String
     public let endpoint: AWSEndpoint
     /// `nil` sends every request unsigned (self-hosted model servers, local stand-ins that ignore auth).
-    public let credentialProvider: (any CredentialProvider)?
+    public let signer: (any AWSRequestSigner)?
     public let transport: any HTTPExecuting
     public var configuration: Configuration
     public var logger: Logger
-    let signer: SigV4Signer
 
     /// - Parameters:
     ///   - region: `nil` resolves `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile's `region` from
@@ -32,7 +36,7 @@ public struct AWSClient: Sendable {
     ///     tests do not depend on the machine).
     public init(
         service: AWSService, region: String? = nil, endpoint: String? = nil,
-        credentialProvider: (any CredentialProvider)?, transport: any HTTPExecuting,
+        signer: (any AWSRequestSigner)?, transport: any HTTPExecuting,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         configuration: Configuration = Configuration(), logger: Logger = Logger(label: "kit.aws")
     ) throws(AWSError) {
@@ -47,35 +51,31 @@ public struct AWSClient: Sendable {
             throw AWSError(.configuration, operation: service.serviceId, "no endpoint for \(service) in \(region)")
         }
         self.init(
-            service: service, region: region, endpoint: try AWSEndpoint(url: url),
-            credentialProvider: credentialProvider, transport: transport, configuration: configuration,
-            logger: logger)
+            service: service, region: region, endpoint: try AWSEndpoint(url: url), signer: signer,
+            transport: transport, configuration: configuration, logger: logger)
     }
 
     /// With everything already resolved.
     public init(
-        service: AWSService, region: String, endpoint: AWSEndpoint, credentialProvider: (any CredentialProvider)?,
+        service: AWSService, region: String, endpoint: AWSEndpoint, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "kit.aws")
     ) {
         self.service = service
         self.region = region
         self.endpoint = endpoint
-        self.credentialProvider = credentialProvider
+        self.signer = signer
         self.transport = transport
         self.configuration = configuration
         self.logger = logger
-        signer = SigV4Signer(
-            service: service.signingName, region: region, rules: service == .s3 ? .s3 : .standard)
     }
 
-    /// The same credentials, transport and settings against another endpoint, optionally for another service:
+    /// The same signer, transport and settings against another endpoint, optionally for another service:
     /// the data endpoints `GetDataEndpoint` returns for Kinesis Video media and archived media.
     public func withEndpoint(_ url: String, service: AWSService? = nil) throws(AWSError) -> AWSClient {
         AWSClient(
-            service: service ?? self.service, region: region, endpoint: try AWSEndpoint(url: url),
-            credentialProvider: credentialProvider, transport: transport, configuration: configuration,
-            logger: logger)
+            service: service ?? self.service, region: region, endpoint: try AWSEndpoint(url: url), signer: signer,
+            transport: transport, configuration: configuration, logger: logger)
     }
 }
 

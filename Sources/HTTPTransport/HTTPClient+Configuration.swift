@@ -1,3 +1,5 @@
+import HTTPTransportCore
+
 extension HTTPClient {
     /// Transport settings shared by every request of one client.
     public struct Configuration: Sendable {

@@ -1,3 +1,4 @@
+import HTTPTransportCore
 import Logging
 
 /// One async HTTP/1.1 client over libcurl's multi interface.
@@ -62,7 +63,7 @@ public final class HTTPClient: HTTPExecuting {
         if Task.isCancelled { throw .cancelled("request task cancelled") }
         let id = loop.makeTransferID()
         let exchange = StreamingExchange(
-            id: id, loop: loop, capacity: configuration.streamBufferCapacity)
+            id: id, driver: loop, capacity: configuration.streamBufferCapacity)
         // Created before the transfer starts so that any way out of this call cancels an unclaimed transfer.
         let reader = BodyReader(exchange: exchange)
         try submit(
@@ -73,7 +74,7 @@ public final class HTTPClient: HTTPExecuting {
 
     private func submit(_ spec: TransferSpec) throws(HTTPError) {
         if case .stream(let upload) = spec.request.body.storage {
-            guard upload.claim(loop: loop, transferID: spec.id) else {
+            guard upload.claim(driver: loop, transferID: spec.id) else {
                 throw HTTPError(
                     code: .bodyNotReplayable, message: "a streaming request body can be sent only once")
             }

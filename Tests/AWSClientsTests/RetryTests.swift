@@ -1,4 +1,5 @@
 import AWSSigV4
+import AWSSigning
 import Foundation
 import HTTPTransport
 import Logging

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import HTTPTransport
+@testable import HTTPTransportCore
 
 @Suite("HTTPClient against a loopback server", .timeLimit(.minutes(1)))
 struct HTTPClientTests {

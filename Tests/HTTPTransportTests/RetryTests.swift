@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import HTTPTransport
+@testable import HTTPTransportCore
 
 /// Records the backoff sleeps instead of sleeping.
 actor SleepRecorder {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import HTTPTransport
+@testable import HTTPTransportCore
 
 @Suite("Streaming responses and uploads", .timeLimit(.minutes(1)))
 struct StreamingTests {

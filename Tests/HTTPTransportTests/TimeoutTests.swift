@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import HTTPTransport
+@testable import HTTPTransportCore
 
 @Suite("Timeouts and deadlines", .timeLimit(.minutes(1)))
 struct TimeoutTests {

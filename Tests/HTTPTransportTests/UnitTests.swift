@@ -1,6 +1,7 @@
 import Testing
 
 @testable import HTTPTransport
+@testable import HTTPTransportCore
 
 @Suite("Small parts")
 struct UnitTests {

@@ -1,5 +1,6 @@
 import AWSClients
 import AWSSigV4
+import AWSSigning
 import Foundation
 import HTTPTransport
 import KITMedia

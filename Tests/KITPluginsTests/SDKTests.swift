@@ -67,3 +67,54 @@ import Testing
         #expect(event.records[0].awsRegion == "us-east-2")
     }
 }
+
+/// The SDK's configuration decoding names the key at fault: unknown (a typo), missing, or of the wrong type.
+@Suite struct ConfigurationDecodingTests {
+    struct Archive: Decodable {
+        struct Limits: Decodable {
+            var concurrency: Int
+            var timeoutMs: Int?
+        }
+        var destination: String
+        var region: String?
+        var limits: Limits?
+        var tags: [String: String]?
+    }
+
+    func decode(_ json: String, allowingUnknownKeys: Bool = false) throws(PluginConfigurationError) -> Archive {
+        try PluginConfiguration(json: Array(json.utf8)).decode(Archive.self, allowingUnknownKeys: allowingUnknownKeys)
+    }
+
+    @Test func unknownKeysAreNamedWithTheKnownOnes() throws {
+        do {
+            _ = try decode(#"{"destination":"s3://b/","bucket":"b","limits":{"concurrency":2,"timeout":5}}"#)
+            Issue.record("expected an unknown-key error")
+        } catch {
+            #expect(error.code == .unknownKey)
+            #expect(error.key == "bucket")
+            #expect(error.message.contains("bucket, limits.timeout"), "\(error.message)")
+            #expect(error.message.contains("known: destination, limits, region, tags"), "\(error.message)")
+        }
+        // Optional keys, a dictionary's free-form keys and the SDK's own logLevel are all known.
+        let decoded = try decode(#"{"destination":"d","logLevel":"debug","tags":{"any":"thing"},"region":"r"}"#)
+        #expect(decoded.tags == ["any": "thing"])
+        #expect(try decode(#"{"destination":"d","extra":1}"#, allowingUnknownKeys: true).destination == "d")
+    }
+
+    @Test func missingAndMistypedKeysAreNamed() {
+        do {
+            _ = try decode(#"{"bucket":"b"}"#)
+            Issue.record("expected a missing-key error")
+        } catch {
+            #expect(error.code == .missingKey && error.key == "destination")
+            #expect(error.message.contains("the configuration has: bucket"), "\(error.message)")
+        }
+        do {
+            _ = try decode(#"{"destination":"d","limits":{"concurrency":"four"}}"#)
+            Issue.record("expected a wrong-type error")
+        } catch {
+            #expect(error.code == .wrongType && error.key == "limits.concurrency", "\(error)")
+        }
+        #expect(throws: PluginConfigurationError.self) { try decode("not json") }
+    }
+}

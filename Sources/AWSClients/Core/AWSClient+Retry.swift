@@ -1,5 +1,5 @@
-import AWSSigV4
-import HTTPTransport
+import AWSCore
+import HTTPTransportCore
 import Logging
 
 extension AWSClient {
@@ -26,18 +26,16 @@ extension AWSClient {
             }
             if Task.isCancelled { throw AWSError.cancelled(request.operation) }
 
-            // Temporary credentials that expired under us: renew once and repeat at once (the service rejected
-            // the request before acting on it).
+            // Temporary credentials that expired under us: have the signer renew them once and repeat at once
+            // (the service rejected the request before acting on it).
             if !renewedCredentials, failure.code == .service,
                 let code = failure.serviceCode, AWSErrorClassification.expiredCredentialCodes.contains(code),
-                request.body.isReplayable,
-                let refreshing = credentialProvider as? RefreshingCredentialProvider
+                request.body.isReplayable, request.isSigned, let signer
             {
                 renewedCredentials = true
                 logger.debug(
                     "credentials expired, renewing", metadata: ["operation": "\(request.operation)"])
-                await refreshing.invalidate()
-                continue
+                if await signer.renewExpiredCredentials() { continue }
             }
 
             guard attempt < policy.maxAttempts, Self.mayRetry(request, after: failure) else { throw failure }

@@ -1,5 +1,5 @@
-import AWSSigV4
-import HTTPTransport
+import AWSCore
+import HTTPTransportCore
 
 extension AWSClient {
     /// Signs and sends `request`, retrying as ``AWSRetryPolicy`` and ``AWSRequest/isIdempotent`` allow, and returns
@@ -51,33 +51,37 @@ extension AWSClient {
         }
     }
 
-    /// Turns `request` into what the transport sends: endpoint joined, signed with credentials fetched now.
+    /// Turns `request` into what the transport sends: endpoint joined, signed now (the signer fetches its
+    /// credentials per attempt). The URL is built from the path and query the signer returns, so it is exactly
+    /// what was signed.
     func prepare(_ request: AWSRequest) async throws(AWSError) -> HTTPRequest {
         let target = request.hostOverride.map { endpoint.withHost($0) } ?? endpoint
-        var signable = SigV4Request(
-            method: request.method.rawValue, host: target.authority, path: target.basePath + request.path,
-            queryItems: request.queryItems, headers: request.headers.map { SigV4Request.Header($0.name, $0.value) },
-            payload: payloadHash(for: request))
-        if request.isSigned, let credentialProvider {
-            let credentials: Credentials
+        let signable = AWSSigningRequest(
+            method: request.method.rawValue, scheme: target.scheme, authority: target.authority,
+            path: target.basePath + request.path, queryItems: request.queryItems,
+            headers: request.headers.map { AWSHeader($0.name, $0.value) }, payload: payload(for: request),
+            signingName: service.signingName, region: region, rules: service == .s3 ? .s3 : .standard,
+            date: configuration.clock.now())
+        var signed = AWSSignedRequest(pathAndQuery: Self.pathAndQuery(signable), headers: signable.headers)
+        if request.isSigned, let signer {
             do {
-                credentials = try await credentialProvider.credentials()
+                signed = try await signer.sign(signable)
             } catch {
                 if Task.isCancelled { throw AWSError.cancelled(request.operation) }
                 throw AWSError(
-                    .credentials, operation: request.operation, "could not obtain credentials", underlying: error)
+                    .credentials, operation: request.operation, "could not sign the request", underlying: error)
             }
-            signable = signer.sign(signable, credentials: credentials, date: configuration.clock.now()).request
         }
         var headers = HTTPHeaders()
-        for header in signable.headers { headers.add(name: header.name, value: header.value) }
+        for header in signed.headers { headers.add(name: header.name, value: header.value) }
         // The transport must not repeat a request on its own: a repeat has to be signed again (date, credentials).
         return HTTPRequest(
-            method: request.method, url: target.scheme + "://" + signable.host + signable.pathAndQuery,
+            method: request.method, url: target.scheme + "://" + target.authority + signed.pathAndQuery,
             headers: headers, body: request.body.httpBody, isIdempotent: false)
     }
 
-    private func payloadHash(for request: AWSRequest) -> PayloadHash {
+    /// What stands for the body in the signature: the signer hashes a bytes body itself.
+    private func payload(for request: AWSRequest) -> AWSSigningRequest.Payload {
         switch request.payloadSigning.kind {
         case .unsigned: return .unsigned
         case .emptyHash: return .emptySHA256
@@ -88,5 +92,14 @@ extension AWSClient {
             case .stream: return .emptySHA256
             }
         }
+    }
+
+    /// `path?query` for an unsigned request, encoded as a signer would.
+    static func pathAndQuery(_ request: AWSSigningRequest) -> String {
+        guard !request.queryItems.isEmpty else { return request.path }
+        let query = request.queryItems.map {
+            URIEncoding.encodeQueryComponent($0.name) + "=" + URIEncoding.encodeQueryComponent($0.value)
+        }
+        return request.path + "?" + query.joined(separator: "&")
     }
 }

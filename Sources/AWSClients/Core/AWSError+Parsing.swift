@@ -1,5 +1,5 @@
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// Which error codes mean "try again later", after botocore's standard retry mode
 /// (`botocore/retries/standard.py`), plus Kinesis Video's `ClientLimitExceededException`.

@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 /// Every failure an AWS call reports: a `Sendable` struct with an opaque ``Code`` (adding a kind of failure breaks
 /// no caller's `switch`), the service's own error code kept as it arrived, and the request id AWS support asks for.

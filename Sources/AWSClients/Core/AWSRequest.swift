@@ -1,5 +1,5 @@
-import AWSSigV4
-import HTTPTransport
+import AWSCore
+import HTTPTransportCore
 
 /// One AWS call before signing, independent of the protocol that built it: the protocol layers (JSON, REST-JSON,
 /// query, REST-XML) fill it in, ``AWSClient`` signs and sends it.
@@ -10,7 +10,7 @@ public struct AWSRequest: Sendable {
     /// The path below the endpoint's base path, already percent-encoded, starting with `/`.
     public var path: String
     /// Decoded names and values, in sending order.
-    public var queryItems: [SigV4Request.QueryItem]
+    public var queryItems: [AWSQueryItem]
     public var headers: HTTPHeaders
     public var body: Body
     /// Whether sending this request twice has the same effect as sending it once. Only such requests are retried
@@ -25,7 +25,7 @@ public struct AWSRequest: Sendable {
     public var isSigned: Bool
 
     public init(
-        operation: String, method: HTTPMethod, path: String = "/", queryItems: [SigV4Request.QueryItem] = [],
+        operation: String, method: HTTPMethod, path: String = "/", queryItems: [AWSQueryItem] = [],
         headers: HTTPHeaders = [:], body: Body = .empty, isIdempotent: Bool, payloadSigning: PayloadSigning = .sha256,
         hostOverride: String? = nil, isSigned: Bool = true
     ) {

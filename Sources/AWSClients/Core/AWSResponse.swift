@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 /// A successful (2xx) response, buffered.
 public struct AWSResponse: Sendable {

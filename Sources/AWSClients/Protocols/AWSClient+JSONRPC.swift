@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 /// The AWS JSON 1.0/1.1 protocol (DynamoDB, Kinesis, Resource Groups Tagging): every call is `POST /` with the
 /// operation in `X-Amz-Target: {targetPrefix}.{Operation}` and the input as a JSON document.

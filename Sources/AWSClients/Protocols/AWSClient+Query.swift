@@ -1,5 +1,5 @@
-import AWSSigV4
-import HTTPTransport
+import AWSCore
+import HTTPTransportCore
 
 /// The AWS query protocol (CloudWatch): `POST /` with a form-encoded body `Action=…&Version=…&…`, lists flattened
 /// as `Name.member.N`, structures as `Name.Member`; responses are XML `<{Action}Response><{Action}Result>`.

@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 extension AWSClient {
     /// A REST-JSON call whose input is all body (the Kinesis Video control and data planes): `POST {path}` with

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// Tries providers in order and sticks with the first that answers, as the AWS SDKs do: a provider that throws

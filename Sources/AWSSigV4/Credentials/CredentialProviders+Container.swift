@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// ECS / Fargate task roles and EKS Pod Identity: `GET` the URL in `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// EC2 instance profile credentials over IMDSv2: `PUT /latest/api/token`, then

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// `credential_process`: runs the profile's command through `/bin/sh -c` and reads the JSON it prints:

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// The selected profile of the shared files (`AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else `default`), read

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// Web identity federation (EKS IRSA and friends): reads the OIDC token file afresh on every call (the kubelet

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// Caches temporary credentials and renews them before they expire, so a long-running process never signs with

@@ -1,3 +1,4 @@
+import AWSCore
 import Crypto
 
 /// Signs the chunks of an `aws-chunked` body sent with `x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD`

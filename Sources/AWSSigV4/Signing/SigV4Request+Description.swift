@@ -1,3 +1,5 @@
+import AWSCore
+
 /// Printable forms that can go to logs: the session token (header or query parameter) is redacted, and so is it
 /// inside a canonical request. The signature and the access key id are not secrets and stay visible.
 extension SigV4Request: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

@@ -1,3 +1,5 @@
+import AWSCore
+
 /// An HTTP request as the signer sees it, independent of any HTTP library: the transport and the service clients
 /// convert to and from it.
 ///
@@ -29,23 +31,10 @@ public struct SigV4Request: Sendable, Hashable {
         self.payload = payload
     }
 
-    public struct Header: Sendable, Hashable {
-        public var name: String
-        public var value: String
-        public init(_ name: String, _ value: String) {
-            self.name = name
-            self.value = value
-        }
-    }
-
-    public struct QueryItem: Sendable, Hashable {
-        public var name: String
-        public var value: String
-        public init(_ name: String, _ value: String = "") {
-            self.name = name
-            self.value = value
-        }
-    }
+    /// AWSCore's header, shared with ``AWSSigningRequest``.
+    public typealias Header = AWSHeader
+    /// AWSCore's decoded query item, shared with ``AWSSigningRequest``.
+    public typealias QueryItem = AWSQueryItem
 }
 
 extension SigV4Request {

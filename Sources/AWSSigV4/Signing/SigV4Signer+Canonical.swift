@@ -1,3 +1,5 @@
+import AWSCore
+
 /// The canonical request, built straight into bytes (it is hashed, never sent).
 extension SigV4Signer {
     /// Headers botocore never signs: hop-by-hop headers a proxy may rewrite, and ones the transport may change.

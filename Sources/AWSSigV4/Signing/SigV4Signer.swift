@@ -1,3 +1,4 @@
+import AWSCore
 import Crypto
 import Foundation
 
@@ -37,22 +38,8 @@ public struct SigV4Signer: Sendable {
         self.keyCache = keyCache
     }
 
-    /// Which service family's canonicalisation rules apply.
-    public struct Rules: Sendable, Hashable, CustomStringConvertible {
-        private enum Kind: Hashable {
-            case standard
-            case s3
-        }
-        private let kind: Kind
-
-        /// Every service except S3.
-        public static let standard = Rules(kind: .standard)
-        /// Amazon S3: no path normalisation, no second encoding, `x-amz-content-sha256` always sent.
-        public static let s3 = Rules(kind: .s3)
-
-        var isS3: Bool { kind == .s3 }
-        public var description: String { isS3 ? "s3" : "standard" }
-    }
+    /// Which service family's canonicalisation rules apply (AWSCore's, shared with ``AWSSigningRequest``).
+    public typealias Rules = AWSSigningRules
 
     static let algorithm = "AWS4-HMAC-SHA256"
 

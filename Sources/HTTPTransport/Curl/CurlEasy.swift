@@ -1,4 +1,5 @@
 import CCurl
+import HTTPTransportCore
 
 /// Owns one libcurl easy handle together with the memory curl keeps pointers into while the transfer runs: the
 /// request header list and the error buffer. Everything is freed in `deinit`, after the handle was removed from

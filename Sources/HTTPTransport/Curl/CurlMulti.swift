@@ -1,4 +1,5 @@
 import CCurl
+import HTTPTransportCore
 
 /// Owns the libcurl multi handle: the connection cache, DNS cache and every running transfer. Freed in `deinit`.
 ///

@@ -1,4 +1,5 @@
 import CCurl
+import HTTPTransportCore
 
 /// The one door for libcurl status codes: every `CURLcode`/`CURLMcode` a curl call or a finished transfer returns
 /// goes through ``check(_:_:detail:)``, which throws an ``HTTPError`` carrying the code, the function name and

@@ -1,3 +1,6 @@
+import HTTPTransportCore
+import Synchronization
+
 /// The hand-off for ``HTTPClient/execute(_:deadline:)``: the loop thread accumulates the body itself and
 /// delivers one result; the waiting task can cancel.
 final class BufferedExchange: Sendable {
@@ -9,7 +12,7 @@ final class BufferedExchange: Sendable {
         var result: Result<HTTPResponse, HTTPError>?
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     init(id: UInt64, loop: CurlEventLoop) {
         self.id = id

@@ -1,4 +1,5 @@
 import CCurl
+import HTTPTransportCore
 
 /// One running transfer as the loop thread sees it: the easy handle, the header parser, the buffered body, the
 /// timers and pause flags. Confined to the loop thread (not `Sendable`); curl's callbacks reach it through an

@@ -1,5 +1,7 @@
 import CCurl
+import HTTPTransportCore
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -26,7 +28,7 @@ final class CurlEventLoop: Sendable {
         var nextID: UInt64 = 1
     }
 
-    private let inbox = Locked(Inbox())
+    private let inbox = Mutex(Inbox())
 
     init(configuration: HTTPClient.Configuration, logger: Logger) throws(HTTPError) {
         self.configuration = configuration

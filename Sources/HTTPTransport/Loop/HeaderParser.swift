@@ -1,3 +1,5 @@
+import HTTPTransportCore
+
 /// Assembles response header blocks from curl's header callback, one line at a time.
 ///
 /// Interim responses (`100 Continue`) produce their own blocks; only a final (≥ 200) block is reported.

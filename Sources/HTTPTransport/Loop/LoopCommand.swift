@@ -1,3 +1,5 @@
+import HTTPTransportCore
+
 /// Work handed to the loop thread through its inbox.
 enum LoopCommand: Sendable {
     case start(TransferSpec)

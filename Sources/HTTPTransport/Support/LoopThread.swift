@@ -1,3 +1,5 @@
+import HTTPTransportCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)

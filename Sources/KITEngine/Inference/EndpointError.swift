@@ -77,11 +77,11 @@ final class ErrorBodySink: Sendable {
 }
 
 extension AWSClient {
-    /// The same client (endpoint, credentials, settings) sending through an ``ErrorBodyKeepingTransport``.
+    /// The same client (endpoint, signer, settings) sending through an ``ErrorBodyKeepingTransport``.
     func keepingErrorBodies() -> AWSClient {
         if transport is ErrorBodyKeepingTransport { return self }
         return AWSClient(
-            service: service, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: service, region: region, endpoint: endpoint, signer: signer,
             transport: ErrorBodyKeepingTransport(base: transport), configuration: configuration, logger: logger)
     }
 }

@@ -1,5 +1,6 @@
 import AWSClients
 import AWSSigV4
+import AWSSigning
 import ArgumentParser
 import CKITHostSupport
 import Foundation

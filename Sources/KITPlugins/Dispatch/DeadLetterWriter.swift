@@ -1,4 +1,5 @@
 import AWSClients
+import AWSSigning
 import Foundation
 
 /// One batch that could not be delivered, as written to the dead-letter destination: who failed, why, how many

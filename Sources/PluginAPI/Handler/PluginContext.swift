@@ -1,7 +1,8 @@
 import AWSClients
-import AWSSigV4
+import AWSCore
+import AWSSigning
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 import Logging
 
 /// What a handler is made with: its configuration and the host's services.
@@ -46,18 +47,6 @@ public struct PluginContext: Sendable {
 
     /// The encoded frame (JPEG/PNG) the endpoint was sent for `record`, while its batch is being handled.
     public func image(for record: KinesisEvent.Record) -> FrameImage? { services.image(record.eventID) }
-}
-
-/// The plugin's configuration document (the host's per-plugin config, else the plugin's manifest file, else `{}`).
-public struct PluginConfiguration: Sendable {
-    public var json: [UInt8]
-
-    public init(json: [UInt8] = Array("{}".utf8)) { self.json = json }
-
-    /// Decodes the whole document.
-    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(json))
-    }
 }
 
 /// An encoded frame and its media type (`image/jpeg`, `image/png`).

@@ -1,7 +1,7 @@
-import AWSSigV4
+import AWSCore
 import CKITPlugin
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 import Logging
 
 #if canImport(Glibc)

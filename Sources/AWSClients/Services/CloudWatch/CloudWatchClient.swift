@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// Amazon CloudWatch over the query protocol (one of the three the model lists, and the one moto serves):
 /// publishing metrics in batches the API accepts, and dashboards.
@@ -13,11 +13,11 @@ public struct CloudWatchClient: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
-            service: .cloudWatch, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: .cloudWatch, region: region, endpoint: endpoint, signer: signer,
             transport: transport, environment: environment)
     }
 

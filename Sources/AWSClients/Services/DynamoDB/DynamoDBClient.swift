@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// DynamoDB over the JSON 1.0 protocol: the table and item calls a lease table needs. Conditional writes that lose
 /// throw ``AWSError`` with ``AWSError/isConditionalCheckFailed`` set. Conditional writes are not repeated after a
@@ -15,11 +15,11 @@ public struct DynamoDBClient: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
-            service: .dynamoDB, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: .dynamoDB, region: region, endpoint: endpoint, signer: signer,
             transport: transport, environment: environment)
     }
 

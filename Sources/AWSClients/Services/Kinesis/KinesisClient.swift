@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// Kinesis Data Streams over the JSON 1.1 protocol: creating and describing a stream, reading shards, and
 /// publishing with ``putRecords(streamName:records:limits:deadline:)``, which batches and retries failed records.
@@ -13,11 +13,11 @@ public struct KinesisClient: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
-            service: .kinesis, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: .kinesis, region: region, endpoint: endpoint, signer: signer,
             transport: transport, environment: environment)
     }
 

@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 /// Kinesis Video archived media at a stream's data endpoint
 /// (``KinesisVideoClient/archivedMediaClient(for:api:deadline:)``): listing stored fragments and fetching them.

@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// The Kinesis Video Streams control plane (REST-JSON, SigV4 service `kinesisvideo`): finding streams, their tags
 /// and their data endpoints. Media itself goes through ``KinesisVideoMediaClient`` and
@@ -13,11 +13,11 @@ public struct KinesisVideoClient: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
-            service: .kinesisVideo, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: .kinesisVideo, region: region, endpoint: endpoint, signer: signer,
             transport: transport, environment: environment)
     }
 

@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 extension KinesisVideoMediaClient {
     /// Prepares a PutMedia session: write Matroska fragments with ``PutMediaSession/writer`` from one task and read

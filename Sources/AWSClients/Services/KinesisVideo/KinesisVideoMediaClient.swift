@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 /// The Kinesis Video media data plane, at a stream's data endpoint (``KinesisVideoClient/mediaClient(for:api:deadline:)``):
 /// `GetMedia` (a continuous Matroska stream) and `PutMedia` (fragments up, acknowledgements down, on one

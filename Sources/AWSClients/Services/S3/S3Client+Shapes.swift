@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// How bucket names go into requests.
 public struct S3AddressingStyle: Sendable, Hashable, CustomStringConvertible {

@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// Amazon S3 over REST-XML: the object calls the archive plugin needs. Requests are signed with S3's rules (the
 /// path as sent, `x-amz-content-sha256` always present with the body's SHA-256).
@@ -14,12 +14,12 @@ public struct S3Client: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, addressingStyle: S3AddressingStyle = .automatic,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
-            service: .s3, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: .s3, region: region, endpoint: endpoint, signer: signer,
             transport: transport, environment: environment)
         self.addressingStyle = addressingStyle
     }
@@ -92,7 +92,7 @@ public struct S3Client: Sendable {
     public func listObjectsV2(_ input: ListObjectsV2Input, deadline: ContinuousClock.Instant? = nil)
         async throws(AWSError) -> ListObjectsV2Output
     {
-        var query: [SigV4Request.QueryItem] = [.init("list-type", "2")]
+        var query: [AWSQueryItem] = [.init("list-type", "2")]
         if let value = input.continuationToken { query.append(.init("continuation-token", value)) }
         if let value = input.delimiter { query.append(.init("delimiter", value)) }
         if let value = input.maxKeys { query.append(.init("max-keys", String(value))) }

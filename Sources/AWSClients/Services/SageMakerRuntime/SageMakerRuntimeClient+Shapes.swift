@@ -1,4 +1,4 @@
-import HTTPTransport
+import HTTPTransportCore
 
 public struct InvokeEndpointInput: Sendable, Hashable {
     public var endpointName: String

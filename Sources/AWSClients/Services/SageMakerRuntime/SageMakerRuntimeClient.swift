@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// SageMaker Runtime `InvokeEndpoint` (REST-JSON with a blob payload, SigV4 service `sagemaker`, host
 /// `runtime.sagemaker.{region}.amazonaws.com`). Invocations are treated as reads and retried after 5xx and
@@ -14,11 +14,11 @@ public struct SageMakerRuntimeClient: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
-            service: .sageMakerRuntime, region: region, endpoint: endpoint, credentialProvider: credentialProvider,
+            service: .sageMakerRuntime, region: region, endpoint: endpoint, signer: signer,
             transport: transport, environment: environment)
     }
 
@@ -51,7 +51,7 @@ public struct ContainerModelClient: Sendable {
     {
         client = AWSClient(
             service: .sageMakerRuntime, region: "local", endpoint: try AWSEndpoint(url: baseURL),
-            credentialProvider: nil, transport: transport, configuration: configuration)
+            signer: nil, transport: transport, configuration: configuration)
     }
 
     /// `POST /invocations` with the input's body and headers (its endpoint name is not used).

@@ -1,6 +1,6 @@
-import AWSSigV4
+import AWSCore
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// Resource Groups Tagging API (JSON 1.1): finding resources — Kinesis Video streams — by tag.
 public struct ResourceGroupsTaggingClient: Sendable {
@@ -12,12 +12,12 @@ public struct ResourceGroupsTaggingClient: Sendable {
     }
 
     public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
         transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AWSError) {
         client = try AWSClient(
             service: .resourceGroupsTaggingAPI, region: region, endpoint: endpoint,
-            credentialProvider: credentialProvider, transport: transport, environment: environment)
+            signer: signer, transport: transport, environment: environment)
     }
 
     /// One page of `GetResources`.

@@ -5,13 +5,13 @@
 /// spawns one to pull from a sequence) and lets the upload outlive `stream(_:)` returning — PutMedia sends
 /// fragments while it reads acknowledgements from the same exchange.
 public struct HTTPRequestBody: Sendable {
-    enum Storage: Sendable {
+    package enum Storage: Sendable {
         case none
         case bytes([UInt8])
         case stream(UploadChannel)
     }
 
-    let storage: Storage
+    package let storage: Storage
 
     public static let none = HTTPRequestBody(storage: .none)
 
@@ -65,7 +65,9 @@ public struct HTTPRequestBody: Sendable {
 /// Feeds a streaming request body. `write` suspends while the upload buffer is full (back-pressure from the
 /// network); ``finish()`` ends the body; ``fail(_:)`` aborts the request. Use from one task at a time.
 public struct HTTPBodyWriter: Sendable {
-    let channel: UploadChannel
+    private let channel: UploadChannel
+
+    init(channel: UploadChannel) { self.channel = channel }
 
     /// Queues `bytes` for sending, suspending until the buffer has room. Throws if the request already ended
     /// (the error it ended with) or the calling task is cancelled.

@@ -42,7 +42,7 @@ public struct HTTPStreamingResponse: Sendable {
     public let head: HTTPResponseHead
     public let body: HTTPResponseBody
 
-    init(head: HTTPResponseHead, body: HTTPResponseBody) {
+    package init(head: HTTPResponseHead, body: HTTPResponseBody) {
         self.head = head
         self.body = body
     }
@@ -55,7 +55,7 @@ public struct HTTPStreamingResponse: Sendable {
     public static func fixed(
         head: HTTPResponseHead, chunks: [[UInt8]], error: HTTPError? = nil
     ) -> HTTPStreamingResponse {
-        let exchange = StreamingExchange(id: 0, loop: nil, capacity: Int.max)
+        let exchange = StreamingExchange(id: 0, driver: nil, capacity: Int.max)
         exchange.deliverHead(head)
         exchange.preload(chunks, error: error)
         return HTTPStreamingResponse(

@@ -53,7 +53,7 @@ public enum URIEncoding {
     // MARK: - Internals shared with the signer
 
     /// Appends the encoded form of `text`; `keepingSlash` leaves `/` as is (paths).
-    static func append(_ text: some StringProtocol, to out: inout [UInt8], keepingSlash: Bool) {
+    package static func append(_ text: some StringProtocol, to out: inout [UInt8], keepingSlash: Bool) {
         for byte in text.utf8 {
             if isUnreserved(byte) || (keepingSlash && byte == UInt8(ascii: "/")) {
                 out.append(byte)
@@ -66,7 +66,7 @@ public enum URIEncoding {
     }
 
     @inline(__always)
-    static func isUnreserved(_ byte: UInt8) -> Bool {
+    package static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),

@@ -1,13 +1,16 @@
-/// The hand-off between an ``HTTPBodyWriter`` (any task) and curl's read callback (loop thread).
+import Synchronization
+
+/// The hand-off between an ``HTTPBodyWriter`` (any task) and an engine's read callback (its loop thread: libcurl's,
+/// in HTTPTransport).
 ///
 /// The read callback takes bytes under the lock; when there are none it returns `CURL_READFUNC_PAUSE` and the
 /// next `write`/`finish` asks the loop to un-pause the transfer. The writer suspends while more than `capacity`
 /// bytes are queued, so a fast producer cannot outrun the network without bound.
-final class UploadChannel: Sendable {
-    let length: Int?
-    let capacity: Int
+package final class UploadChannel: Sendable {
+    package let length: Int?
+    package let capacity: Int
 
-    enum ReadResult {
+    package enum ReadResult: Sendable {
         case bytes(Int)
         case pause
         case endOfBody
@@ -20,7 +23,7 @@ final class UploadChannel: Sendable {
         var writerError: HTTPError?
         /// Set once the transfer ended; later writes throw it.
         var transferError: HTTPError?
-        var loop: CurlEventLoop?
+        var driver: (any HTTPTransferDriver)?
         var transferID: UInt64 = 0
         var claimed = false
         var sendPaused = false
@@ -29,7 +32,7 @@ final class UploadChannel: Sendable {
         var bytesSent = 0
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
     init(length: Int?, capacity: Int) {
         self.length = length
@@ -39,11 +42,11 @@ final class UploadChannel: Sendable {
     // MARK: request side (client, before submitting)
 
     /// Binds the body to one transfer. `false` if it was bound before: a streaming body is never replayed.
-    func claim(loop: CurlEventLoop, transferID: UInt64) -> Bool {
+    package func claim(driver: any HTTPTransferDriver, transferID: UInt64) -> Bool {
         state.withLock { state in
             guard !state.claimed else { return false }
             state.claimed = true
-            state.loop = loop
+            state.driver = driver
             state.transferID = transferID
             return true
         }
@@ -51,7 +54,7 @@ final class UploadChannel: Sendable {
 
     // MARK: loop thread
 
-    func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
         let (result, waiter) = state.withLock {
             state -> (ReadResult, CheckedContinuation<Result<Void, HTTPError>, Never>?) in
             if let error = state.writerError { return (.abort(error), nil) }
@@ -74,7 +77,7 @@ final class UploadChannel: Sendable {
     }
 
     /// The loop is about to un-pause the sending side.
-    func resumeHandled() {
+    package func resumeHandled() {
         state.withLock { state in
             state.sendPaused = false
             state.resumeRequested = false
@@ -82,10 +85,10 @@ final class UploadChannel: Sendable {
     }
 
     /// The transfer ended: wake a waiting writer and make later writes fail.
-    func detach(_ error: HTTPError) {
+    package func detach(_ error: HTTPError) {
         let waiter = state.withLock { state -> CheckedContinuation<Result<Void, HTTPError>, Never>? in
             if state.transferError == nil { state.transferError = error }
-            state.loop = nil
+            state.driver = nil
             state.queue.removeAll()
             defer { state.writerWaiter = nil }
             return state.writerWaiter
@@ -98,7 +101,7 @@ final class UploadChannel: Sendable {
     func write(_ bytes: [UInt8]) async throws(HTTPError) {
         if Task.isCancelled { throw .cancelled("body writer cancelled") }
         let (mustWait, wake) = try state.withLock {
-            (state) throws(HTTPError) -> (Bool, (CurlEventLoop, UInt64)?) in
+            (state) throws(HTTPError) -> (Bool, (any HTTPTransferDriver, UInt64)?) in
             if let error = state.transferError { throw error }
             if state.finished || state.writerError != nil {
                 throw .invalidRequest("write after finish() or fail() on a request body")
@@ -106,7 +109,7 @@ final class UploadChannel: Sendable {
             state.queue.append(bytes)
             return (state.queue.byteCount >= capacity, Self.takeWake(&state))
         }
-        if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
+        if let (driver, id) = wake { driver.resumeSending(id) }
         guard mustWait else { return }
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
@@ -131,25 +134,25 @@ final class UploadChannel: Sendable {
     }
 
     func finish() {
-        let wake = state.withLock { state -> (CurlEventLoop, UInt64)? in
+        let wake = state.withLock { state -> (any HTTPTransferDriver, UInt64)? in
             state.finished = true
             return Self.takeWake(&state)
         }
-        if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
+        if let (driver, id) = wake { driver.resumeSending(id) }
     }
 
     func fail(_ error: HTTPError) {
-        let wake = state.withLock { state -> (CurlEventLoop, UInt64)? in
+        let wake = state.withLock { state -> (any HTTPTransferDriver, UInt64)? in
             if state.writerError == nil { state.writerError = error }
             return Self.takeWake(&state)
         }
-        if let (loop, id) = wake { loop.submit(.resumeSend(id)) }
+        if let (driver, id) = wake { driver.resumeSending(id) }
     }
 
     /// If curl paused the upload waiting for data, returns where to send the un-pause (at most once per pause).
-    private static func takeWake(_ state: inout State) -> (CurlEventLoop, UInt64)? {
-        guard state.sendPaused, !state.resumeRequested, let loop = state.loop else { return nil }
+    private static func takeWake(_ state: inout State) -> (any HTTPTransferDriver, UInt64)? {
+        guard state.sendPaused, !state.resumeRequested, let driver = state.driver else { return nil }
         state.resumeRequested = true
-        return (loop, state.transferID)
+        return (driver, state.transferID)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// UTC calendar arithmetic for the two timestamp formats AWS uses here: SigV4's `20150830T123600Z` and ISO 8601
 /// (`2015-08-30T12:36:00Z`, credential expirations). Done by hand, without `DateFormatter`, because it runs once
 /// per signature and must not depend on the process's locale or time zone.
-enum AWSTimestamp {
+package enum AWSTimestamp {
     struct Civil: Equatable {
         var year: Int
         var month: Int
@@ -46,7 +46,7 @@ enum AWSTimestamp {
     }
 
     /// `20150830T123600Z`
-    static func sigV4DateTime(_ date: Date) -> String {
+    package static func sigV4DateTime(_ date: Date) -> String {
         let c = civil(date)
         var out: [UInt8] = []
         out.reserveCapacity(16)
@@ -62,7 +62,7 @@ enum AWSTimestamp {
     }
 
     /// `2015-08-30T12:36:00Z`
-    static func iso8601(_ date: Date) -> String {
+    package static func iso8601(_ date: Date) -> String {
         let c = civil(date)
         var out: [UInt8] = []
         append(c.year, width: 4, to: &out)
@@ -82,7 +82,7 @@ enum AWSTimestamp {
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM|±HHMM)`, the forms STS, IMDS, ECS and `credential_process`
     /// tools emit. A lower-case `t`/`z` or a space separator is accepted as well. Fractions are truncated.
-    static func parseISO8601(_ text: String) -> Date? {
+    package static func parseISO8601(_ text: String) -> Date? {
         let bytes = Array(text.trimmingCharacters(in: .whitespaces).utf8)
         var index = 0
         func number(_ width: Int) -> Int? {

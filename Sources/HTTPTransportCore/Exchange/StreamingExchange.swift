@@ -1,19 +1,22 @@
-/// The hand-off between curl's header/write callbacks (loop thread) and the task reading a streaming response.
+import Synchronization
+
+/// The hand-off between an engine's header/write callbacks (its loop thread: libcurl's, in HTTPTransport) and the
+/// task reading a streaming response.
 ///
 /// Back-pressure: the write callback queues chunks until `capacity` bytes are waiting; the next chunk makes it
 /// return `CURL_WRITEFUNC_PAUSE` (curl keeps that chunk and stops reading the socket, so the TCP window closes).
 /// When the consumer has drained the queue to half the capacity it asks the loop to un-pause. Buffered bytes
 /// therefore never exceed `capacity` (plus one chunk when the queue was empty).
-final class StreamingExchange: Sendable {
-    let id: UInt64
+package final class StreamingExchange: Sendable {
+    package let id: UInt64
     /// `nil` for a response built in memory (``HTTPStreamingResponse/fixed(head:chunks:error:)``).
-    let loop: CurlEventLoop?
-    let capacity: Int
+    let driver: (any HTTPTransferDriver)?
+    package let capacity: Int
     private let resumeThreshold: Int
     /// Queued bytes at which a waiting consumer is woken at once instead of at the next ``flush()``.
     private let handOffThreshold: Int
 
-    enum WriteDecision {
+    package enum WriteDecision: Sendable {
         case consumed
         /// Queued while the consumer waits; the loop hands it over with ``flush()`` (see ``receive(_:)``).
         case consumedFlushPending
@@ -49,24 +52,24 @@ final class StreamingExchange: Sendable {
         var pauseCount = 0
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
 
-    init(id: UInt64, loop: CurlEventLoop?, capacity: Int) {
+    package init(id: UInt64, driver: (any HTTPTransferDriver)?, capacity: Int) {
         self.id = id
-        self.loop = loop
+        self.driver = driver
         self.capacity = max(1, capacity)
         resumeThreshold = max(1, capacity) / 2
         handOffThreshold = min(max(1, capacity) / 2, 256 * 1024)
     }
 
     /// Most bytes ever queued at once, and how often the transfer was paused (for tests and metrics).
-    var bufferStatistics: (peakBufferedBytes: Int, pauseCount: Int) {
+    package var bufferStatistics: (peakBufferedBytes: Int, pauseCount: Int) {
         state.withLock { ($0.peakBufferedBytes, $0.pauseCount) }
     }
 
     // MARK: loop thread
 
-    func deliverHead(_ head: HTTPResponseHead) {
+    package func deliverHead(_ head: HTTPResponseHead) {
         let waiter = state.withLock {
             state -> CheckedContinuation<Result<HTTPResponseHead, HTTPError>, Never>? in
             switch state.head {
@@ -89,7 +92,7 @@ final class StreamingExchange: Sendable {
     /// the copy. The chunk is queued and the loop calls ``flush()`` once the sockets have nothing more to read
     /// right now, or at once when `handOffThreshold` bytes are waiting. A fast stream thus wakes its consumer once
     /// per ~256 KiB; a slow one (a live camera) still gets each chunk without delay.
-    func receive(_ bytes: UnsafeRawBufferPointer) -> WriteDecision {
+    package func receive(_ bytes: UnsafeRawBufferPointer) -> WriteDecision {
         let chunk = [UInt8](bytes)
         let (decision, handOff) = state.withLock {
             state -> (WriteDecision, (CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>, [UInt8])?)
@@ -127,7 +130,7 @@ final class StreamingExchange: Sendable {
     }
 
     /// Loop thread: wakes a waiting consumer if chunks are queued for it.
-    func flush() {
+    package func flush() {
         let handOff = state.withLock {
             state -> (CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>, [UInt8])? in
             guard let waiter = state.bodyWaiter, let first = state.queue.popFirst() else { return nil }
@@ -138,14 +141,14 @@ final class StreamingExchange: Sendable {
     }
 
     /// The loop is about to un-pause the receiving side.
-    func resumeHandled() {
+    package func resumeHandled() {
         state.withLock { state in
             state.receivePaused = false
             state.resumeRequested = false
         }
     }
 
-    func complete(_ error: HTTPError?) {
+    package func complete(_ error: HTTPError?) {
         typealias HeadWaiter = CheckedContinuation<Result<HTTPResponseHead, HTTPError>, Never>
         typealias BodyWaiter = CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>
         let (head, body) = state.withLock {
@@ -183,7 +186,7 @@ final class StreamingExchange: Sendable {
 
     // MARK: consumer side
 
-    func head() async throws(HTTPError) -> HTTPResponseHead {
+    package func head() async throws(HTTPError) -> HTTPResponseHead {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation {
                 (continuation: CheckedContinuation<Result<HTTPResponseHead, HTTPError>, Never>) in
@@ -205,9 +208,9 @@ final class StreamingExchange: Sendable {
         return try result.get()
     }
 
-    func next() async throws(HTTPError) -> [UInt8]? {
+    package func next() async throws(HTTPError) -> [UInt8]? {
         let (step, wake) = state.withLock { state in (Self.step(&state, threshold: resumeThreshold)) }
-        if wake { loop?.submit(.resumeReceive(id)) }
+        if wake { driver?.resumeReceiving(id) }
         switch step {
         case .value(let chunk): return chunk
         case .fail(let error): throw error
@@ -229,7 +232,7 @@ final class StreamingExchange: Sendable {
                         return (nil, wake)
                     }
                 }
-                if wake { loop?.submit(.resumeReceive(id)) }
+                if wake { driver?.resumeReceiving(id) }
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
@@ -264,7 +267,7 @@ final class StreamingExchange: Sendable {
     }
 
     /// Stops the exchange from the consumer side; the loop removes the transfer if it is still running.
-    func cancel(_ error: HTTPError) {
+    package func cancel(_ error: HTTPError) {
         typealias HeadWaiter = CheckedContinuation<Result<HTTPResponseHead, HTTPError>, Never>
         typealias BodyWaiter = CheckedContinuation<Result<[UInt8]?, HTTPError>, Never>
         let (head, body, running) = state.withLock { state -> (HeadWaiter?, BodyWaiter?, Bool) in
@@ -286,6 +289,6 @@ final class StreamingExchange: Sendable {
         }
         head?.resume(returning: .failure(error))
         body?.resume(returning: .failure(error))
-        if running { loop?.submit(.cancel(id, error)) }
+        if running { driver?.cancelTransfer(id, with: error) }
     }
 }

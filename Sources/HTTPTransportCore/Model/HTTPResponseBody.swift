@@ -10,6 +10,8 @@ public struct HTTPResponseBody: AsyncSequence, Sendable {
 
     let reader: BodyReader
 
+    package init(reader: BodyReader) { self.reader = reader }
+
     public struct AsyncIterator: AsyncIteratorProtocol, Sendable {
         public typealias Element = [UInt8]
         public typealias Failure = HTTPError
@@ -51,10 +53,10 @@ public struct HTTPResponseBody: AsyncSequence, Sendable {
 
 /// Owned by the body and its iterators: when the last of them goes away, the transfer is cancelled so an
 /// abandoned response does not keep a connection (and a buffer) alive.
-final class BodyReader: Sendable {
+package final class BodyReader: Sendable {
     let exchange: StreamingExchange
 
-    init(exchange: StreamingExchange) { self.exchange = exchange }
+    package init(exchange: StreamingExchange) { self.exchange = exchange }
 
     deinit {
         exchange.cancel(.cancelled("response body dropped"))

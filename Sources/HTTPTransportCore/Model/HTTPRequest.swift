@@ -46,8 +46,8 @@ public struct HTTPRequest: Sendable {
         self.isIdempotent = isIdempotent ?? method.isIdempotent
     }
 
-    /// Rejects what would be unsafe or meaningless to hand to libcurl: header injection, non-HTTP schemes.
-    func validate() throws(HTTPError) {
+    /// Rejects what would be unsafe or meaningless to hand to an engine: header injection, non-HTTP schemes.
+    package func validate() throws(HTTPError) {
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw .invalidRequest("URL must be absolute http:// or https://: \(url)")
         }

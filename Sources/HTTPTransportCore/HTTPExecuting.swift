@@ -1,5 +1,6 @@
-/// Something that sends ``HTTPRequest``s: the real ``HTTPClient``, the ``RetryingHTTPClient`` wrapper, or an
-/// in-memory fake in tests. Layers above (signing, AWS error parsing) depend on this, not on libcurl.
+/// Something that sends ``HTTPRequest``s: HTTPTransport's libcurl `HTTPClient`, the plugin SDK's transport over the
+/// host-services table, the ``RetryingHTTPClient`` wrapper, or an in-memory fake in tests. Layers above (signing,
+/// AWS error parsing) depend on this, not on libcurl.
 public protocol HTTPExecuting: Sendable {
     /// Sends `request` and buffers the whole response. `deadline` bounds the entire call.
     func execute(_ request: HTTPRequest, deadline: ContinuousClock.Instant?) async throws(HTTPError)

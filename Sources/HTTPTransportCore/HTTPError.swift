@@ -87,16 +87,16 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 }
 
 extension HTTPError {
-    static func cancelled(_ message: String = "cancelled") -> HTTPError {
+    package static func cancelled(_ message: String = "cancelled") -> HTTPError {
         HTTPError(code: .cancelled, message: message)
     }
-    static func shutdown() -> HTTPError {
+    package static func shutdown() -> HTTPError {
         HTTPError(code: .shutdown, message: "HTTP client is shut down")
     }
-    static func invalidRequest(_ message: String) -> HTTPError {
+    package static func invalidRequest(_ message: String) -> HTTPError {
         HTTPError(code: .invalidRequest, message: message)
     }
-    static func timedOut(_ message: String) -> HTTPError {
+    package static func timedOut(_ message: String) -> HTTPError {
         HTTPError(code: .timedOut, message: message)
     }
 }

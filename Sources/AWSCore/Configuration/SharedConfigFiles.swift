@@ -50,7 +50,7 @@ public struct SharedConfigFiles: Sendable, Hashable {
         explicitProfileName(environment: environment) ?? "default"
     }
 
-    static func explicitProfileName(environment: [String: String]) -> String? {
+    package static func explicitProfileName(environment: [String: String]) -> String? {
         [environment["AWS_PROFILE"], environment["AWS_DEFAULT_PROFILE"]].lazy.compactMap { $0 }.first {
             !$0.isEmpty
         }
@@ -60,7 +60,7 @@ public struct SharedConfigFiles: Sendable, Hashable {
         profiles[name]
     }
 
-    static func path(_ raw: String, environment: [String: String]) -> String {
+    package static func path(_ raw: String, environment: [String: String]) -> String {
         guard raw == "~" || raw.hasPrefix("~/") else { return raw }
         let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         return home + raw.dropFirst()
@@ -76,7 +76,7 @@ public struct SharedConfigFiles: Sendable, Hashable {
 
     /// POSIX-shell word splitting with single quotes, double quotes and backslashes (Python's `shlex.split`);
     /// `nil` for an unterminated quote.
-    static func shellWords(_ text: String) -> [String]? {
+    package static func shellWords(_ text: String) -> [String]? {
         var words: [String] = []
         var current = ""
         var inWord = false

@@ -1,6 +1,7 @@
+import AWSCore
 import AWSSigV4
 import Foundation
-import HTTPTransport
+import HTTPTransportCore
 
 /// Lets AWSSigV4's credential providers (STS web identity, the container endpoint, instance metadata) make their
 /// HTTP calls through the project's transport, so credential traffic shares its TLS setup and connection pool.

@@ -100,3 +100,11 @@ public enum EndpointResolver {
         return value.trimmingSuffix("/")
     }
 }
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        var text = self
+        while !suffix.isEmpty, text.hasSuffix(suffix) { text.removeLast(suffix.count) }
+        return text
+    }
+}
