@@ -29,14 +29,13 @@ COPY Package.swift ./
 RUN swift package resolve
 COPY . .
 RUN swift build -c release --product kithost \
- && swift build -c release --product S3Archive \
- && swift build -c release --product CocoLabeler
+ && scripts/build-plugins.sh /src/plugins-out .build
 # Stage what the runtime needs: the binary, the plugins, and exactly the Swift runtime libraries they link (ldd).
 RUN set -eu; \
     bin=$(swift build -c release --show-bin-path); \
     mkdir -p /staging/usr/local/bin /staging/opt/kit/plugins /staging/usr/lib/swift/linux /staging/etc/ld.so.conf.d; \
     cp "$bin/kithost" /staging/usr/local/bin/; \
-    cp "$bin"/lib*.so /staging/opt/kit/plugins/; \
+    cp /src/plugins-out/lib*.so /staging/opt/kit/plugins/; \
     chmod 0755 /staging/opt/kit/plugins; chmod 0644 /staging/opt/kit/plugins/*.so; \
     ldd /staging/usr/local/bin/kithost /staging/opt/kit/plugins/*.so \
       | awk '$2 == "=>" && $3 ~ /\/lib\/swift\/linux\// {print $3}' | sort -u \

@@ -33,8 +33,10 @@ let package = Package(
         .library(name: "KVSMatroska", targets: ["KVSMatroska"]),
         .library(name: "KITMedia", targets: ["KITMedia"]),
         // The bundled plugins, as the `lib*.so` files a plugin directory holds.
-        .library(name: "S3Archive", type: .dynamic, targets: ["S3Archive"]),
-        .library(name: "CocoLabeler", type: .dynamic, targets: ["CocoLabeler"]),
+        .library(name: "S3Archive", type: .dynamic, targets: ["S3ArchiveEntry"]),
+        .library(name: "CocoLabeler", type: .dynamic, targets: ["CocoLabelerEntry"]),
+        // A plugin's own tests: its handler in process with test services.
+        .library(name: "PluginTesting", targets: ["PluginTesting"]),
         // The layers the Benchmarks package measures.
         .library(name: "HTTPTransportCore", targets: ["HTTPTransportCore"]),
         .library(name: "HTTPTransport", targets: ["HTTPTransport"]),
@@ -160,22 +162,43 @@ let package = Package(
             swiftSettings: strict),
 
         // The plugin SDK and the two bundled plugins. No libcurl (the host's transport is reached through the
-        // host-services table) and no host package; SigV4 (and so swift-crypto) until the host signs for plugins.
+        // host-services table), no crypto (the host signs AWS requests: `aws_sign`) and no host package.
         .target(
             name: "PluginAPI",
-            dependencies: [
-                "CKITPlugin", "AWSClients", "AWSCore", "AWSSigning", "HTTPTransportCore", "KITRecords", log, metrics,
-            ],
+            dependencies: ["CKITPlugin", "AWSClients", "AWSCore", "HTTPTransportCore", "KITRecords", log, metrics],
             swiftSettings: strict),
-        .target(name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", swiftSettings: strict),
+        // A plugin's tests: its handler in process with test services (real HTTP to local servers, SigV4 with test
+        // credentials), KIT record and event builders, logs and metrics captured. Test code only: it links the
+        // host's libcurl transport and SigV4 signer, which plugins themselves never do.
+        .target(
+            name: "PluginTesting", dependencies: ["PluginAPI", "AWSSigning", "HTTPTransport", log, metrics],
+            swiftSettings: strict),
+        // Each bundled plugin is its handler (a library target its tests link) and an entry target with the one
+        // export line, which only the `.so` product links: two plugins' `kit_plugin_entry` never meet in one binary.
+        .target(
+            name: "S3Archive", dependencies: ["PluginAPI"], path: "Plugins/S3Archive", exclude: ["Entry"],
+            swiftSettings: strict),
+        .target(
+            name: "S3ArchiveEntry", dependencies: ["S3Archive"], path: "Plugins/S3Archive/Entry", swiftSettings: strict),
         .target(
             name: "CocoLabeler", dependencies: ["PluginAPI", "CTurboJPEG"], path: "Plugins/CocoLabeler",
+            exclude: ["Entry"], swiftSettings: strict),
+        .target(
+            name: "CocoLabelerEntry", dependencies: ["CocoLabeler"], path: "Plugins/CocoLabeler/Entry",
             swiftSettings: strict),
 
         // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
         .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
 
         .testTarget(name: "KITAsyncTests", dependencies: ["KITAsync"], swiftSettings: strict),
+        // The bundled plugins' own tests, through PluginTesting (as a plugin author's are).
+        .testTarget(
+            name: "S3ArchivePluginTests",
+            dependencies: ["S3Archive", "PluginTesting", "KVSLocal", "AWSSigning", "HTTPTransport", "KITTestSupport", log],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CocoLabelerPluginTests", dependencies: ["CocoLabeler", "PluginTesting", "KITTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),

@@ -93,12 +93,12 @@ fi
 if [ "$BUILD" -eq 1 ]; then
   step "swift build -c release (kithost and the plugin products)"
   swift build -c release --product kithost
-  for plugin in S3Archive CocoLabeler; do swift build -c release --product "$plugin"; done
+  scripts/build-plugins.sh .build/release-plugins .build
 fi
 BIN=$(swift build -c release --show-bin-path)
 [ -x "$BIN/kithost" ] || fail "no $BIN/kithost: run without --no-build"
 shopt -s nullglob
-PLUGINS=("$BIN"/lib*.so)
+PLUGINS=(.build/release-plugins/lib*.so)
 shopt -u nullglob
 echo "kithost: $BIN/kithost; plugins: ${PLUGINS[*]:-(none)}"
 

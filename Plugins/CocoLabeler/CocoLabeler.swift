@@ -59,6 +59,7 @@ public struct CocoLabelerHandler: KITPluginHandler {
             return
         }
         if let failure = kit.inference.failure {
+            Counter(label: "CocoLabelerFailedInferences", dimensions: [("stream", kit.streamName)]).increment()
             logger.warning(
                 "skipped record: the inference failed",
                 metadata: [
@@ -88,6 +89,7 @@ public struct CocoLabelerHandler: KITPluginHandler {
                 continue
             }
             logger.info("detected object: \(name), with probability: \(found.score)")
+            Counter(label: "CocoLabelerDetections", dimensions: [("label", name)]).increment()
             boxes.append(
                 LabelledFrame.Box(
                     label: "\(name) \(Int((found.score * 100).rounded()))%", xmin: found.xmin, ymin: found.ymin,
@@ -116,5 +118,3 @@ public struct CocoLabelerHandler: KITPluginHandler {
         }
     }
 }
-
-@c(kit_plugin_entry) public func kitPluginEntry(_ abi: UInt32) -> KITPluginEntry { CocoLabelerHandler.export(abi) }

@@ -17,15 +17,18 @@ import Testing
 struct ExamplePluginTests {
     static let scratch = TestPaths.packageRoot.appendingPathComponent(".build-example")
 
-    @Test func theExamplePackageBuildsSeparatelyAndLoads() async throws {
+    @Test func theExamplePackageBuildsSeparatelyPassesItsOwnTestsAndLoads() async throws {
         let swift = try #require(TestPaths.tool("swift"), "swift not on /usr/bin or /opt/swift/usr/bin")
+        let package = ["--package-path", TestPaths.packageRoot.appendingPathComponent("examples/plugin-example").path]
+        let scratch = ["--scratch-path", Self.scratch.path]
         let build = try await runProgram(
-            swift,
-            [
-                "build", "--package-path", TestPaths.packageRoot.appendingPathComponent("examples/plugin-example").path,
-                "--scratch-path", Self.scratch.path,
-            ], timeout: .seconds(14 * 60))
+            swift, ["build", "--build-tests"] + package + scratch, timeout: .seconds(14 * 60))
         try #require(build.status == 0, "example build failed:\n\(build.output.suffix(4000))")
+        // Its own tests, written with PluginTesting.
+        let tests = try await runProgram(
+            swift, ["test", "--skip-build"] + package + scratch, timeout: .seconds(5 * 60))
+        #expect(tests.status == 0, "the example's tests:\n\(tests.output.suffix(4000))")
+        #expect(tests.output.contains("PersonAlertTests passed"), "\(tests.output.suffix(2000))")
         let library = Self.scratch.appendingPathComponent("debug/libPersonAlert.so")
         try #require(FileManager.default.fileExists(atPath: library.path))
 
@@ -41,7 +44,7 @@ struct ExamplePluginTests {
             let host = TestHost(configuration: .init(pluginDirectory: plugins.path))
             let reports = await host.load()
             try #require(reports.count == 1 && reports[0].isLoaded, "\(reports)")
-            #expect(reports[0].name == "PersonAlert" && reports[0].version == "0.1.0")
+            #expect(reports[0].name == "PersonAlert" && reports[0].version == "0.2.0" && reports[0].abiVersion == 2)
             let records = [
                 Records.make(sequence: 1),  // a person at 0.97: alert
                 Records.make(
@@ -58,7 +61,12 @@ struct ExamplePluginTests {
             #expect(alert?["kind"] as? String == "person")
             #expect(alert?["stream"] as? String == "cam-1")
             #expect(alert?["score"] as? Double == 0.97)
-            #expect(host.metrics.counters(label: "PersonAlerts").count == 1, "the plugin's own metric, via the host")
+            // The plugin's own swift-metrics counter, through the host, with the plugin dimension added.
+            let personAlerts = host.metrics.counters.filter {
+                $0.label == "PersonAlerts" && $0.dimensions.contains { $0 == ("kind", "person") }
+            }
+            #expect(personAlerts.count == 1 && personAlerts.first?.totalValue == 1)
+            #expect(personAlerts.first?.dimensions.contains { $0 == ("plugin", "PersonAlert") } == true)
             #expect(!host.logs.messages(containing: "PersonAlert ready").isEmpty)
 
             // What the example read from the failed record: the error, its status, the attempts, the typed times.
@@ -73,7 +81,10 @@ struct ExamplePluginTests {
             #expect((failed["producerTimestampMillis"] as? NSNumber)?.int64Value == FailedRecord.producerMillis)
             #expect(failed["frameTimestamp"] as? String == "2017-11-28T06:55:08.993Z")
             #expect(failed["score"] == nil && failed["people"] == nil)
-            #expect(host.metrics.counters(label: "PersonAlertInferenceFailures").count == 1)
+            #expect(
+                host.metrics.counters.contains {
+                    $0.label == "PersonAlerts" && $0.dimensions.contains { $0 == ("kind", "inferenceFailed") }
+                })
             #expect(!host.logs.messages(containing: "inference failed for cam-1/").isEmpty)
         }
     }

@@ -177,6 +177,12 @@ struct LoaderTests {
             #expect(detected.contains("detected object: bird, with probability: 0.8"))
             #expect(!detected.contains { $0.contains("car") }, "0.3 is below the threshold")
             #expect(!host.logs.messages(containing: "outside the 80 COCO classes").isEmpty)
+            // The plugin's own swift-metrics counters (`Counter(label:)` inside the .so) reach the host's backend,
+            // with the plugin dimension the host adds.
+            let detections = host.metrics.counters.filter { $0.label == "CocoLabelerDetections" }
+            #expect(detections.reduce(0) { $0 + $1.totalValue } == 3, "person, dog, bird")
+            #expect(detections.allSatisfy { $0.dimensions.contains { $0 == ("plugin", "CocoLabeler") } })
+            #expect(detections.contains { $0.dimensions.contains { $0 == ("label", "person") } })
             #expect(!host.logs.messages(containing: "malformed prediction entries").isEmpty)
             #expect(!host.logs.messages(containing: "skipped record").isEmpty)
             let latest = liveView.appendingPathComponent("cam-1/latest.jpg")

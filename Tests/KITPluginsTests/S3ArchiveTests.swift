@@ -124,10 +124,7 @@ struct S3ArchiveTests {
                 configuration: .init(
                     pluginDirectory: plugins.path,
                     settings: [
-                        // Until the SDK signs through the host (aws_sign), S3Archive signs with raw credentials.
-                        "S3Archive": .init(
-                            configuration: Array(try JSONSerialization.data(withJSONObject: config)),
-                            rawCredentials: true)
+                        "S3Archive": .init(configuration: Array(try JSONSerialization.data(withJSONObject: config)))
                     ],
                     batchSize: 4, deadline: .seconds(60),
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
@@ -225,7 +222,7 @@ struct S3ArchiveTests {
             let dispatcher = PluginDispatcher(
                 configuration: .init(
                     pluginDirectory: plugins.path,
-                    settings: ["S3Archive": .init(configuration: Array(config.utf8), rawCredentials: true)],
+                    settings: ["S3Archive": .init(configuration: Array(config.utf8))],
                     maxRetries: 0,
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
                 services: HostServices(

@@ -36,6 +36,12 @@ let package = Package(
         .target(
             name: "PersonAlert",
             dependencies: [.product(name: "PluginAPI", package: packageIdentity(ofPath: kitPath))],
-            swiftSettings: [.enableUpcomingFeature("ExistentialAny")])
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]),
+        // The plugin's tests: its handler in process, through KIT-Swift's PluginTesting.
+        .testTarget(
+            name: "PersonAlertTests",
+            dependencies: [
+                "PersonAlert", .product(name: "PluginTesting", package: packageIdentity(ofPath: kitPath)),
+            ]),
     ]
 )

@@ -121,27 +121,23 @@ typedef struct {
 /* `credentials` is NULL exactly when none could be had; then `error` says why. */
 typedef void (*kit_credentials_completion)(void *context, const kit_credentials *credentials, const char *error);
 
-/* How `aws_sign` treats the body in the signature (`x-amz-content-sha256`). */
-typedef enum {
-    KIT_PAYLOAD_SHA256 = 0,    /* the host hashes `body` */
-    KIT_PAYLOAD_UNSIGNED = 1,  /* UNSIGNED-PAYLOAD (S3 over TLS) */
-    KIT_PAYLOAD_EMPTY = 2,     /* the empty body's hash, whatever `body` holds */
-} kit_payload_signing;
-
 /* An AWS request for the host to sign (ABI 2): everything SigV4 covers, nothing it does not. */
 typedef struct {
-    const char *signing_name;  /* SigV4 signing name: "s3", "kinesisvideo", … (S3's canonicalisation for "s3") */
+    const char *signing_name;  /* SigV4 signing name: "s3", "kinesisvideo", … */
     const char *region;        /* NULL: the host's region */
     const char *method;
-    const char *authority;     /* host or host:port, as the Host header will say */
+    const char *scheme;        /* "https" or "http"; not signed */
+    const char *authority;     /* host or host:port (no default port), as the Host header will say */
     const char *path;          /* as it goes on the wire, already percent-encoded */
     const kit_pair *query;     /* decoded names and values, in the order they will be sent */
     size_t query_count;
-    const kit_pair *headers;   /* in order; the host adds or replaces only its own */
+    const kit_pair *headers;   /* in order; the host adds or replaces only its own (Authorization, X-Amz-*) */
     size_t header_count;
-    const uint8_t *body;
+    const uint8_t *body;       /* hashed by the host when `payload_hash` is NULL */
     size_t body_length;
-    int32_t payload;           /* kit_payload_signing */
+    const char *payload_hash;  /* NULL: SHA-256 of `body`; else the literal to sign ("UNSIGNED-PAYLOAD", …) */
+    int32_t s3_rules;          /* non-zero: Amazon S3's canonicalisation (the path is signed as sent) */
+    int64_t date_epoch_ms;     /* the signing time; 0: the host's clock now */
 } kit_aws_request;
 
 /* The signed request: append `path_and_query` (encoded exactly as signed) to `scheme://authority`, send

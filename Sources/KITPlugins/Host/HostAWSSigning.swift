@@ -1,52 +1,39 @@
-import AWSSigV4
+import AWSCore
+import AWSSigning
 import CKITPlugin
 import Foundation
 
-/// `aws_sign` (ABI 2): signs a plugin's AWS request with the host's credentials, so plugins carry no crypto and
-/// hold no secret. The plugin sends the signed request itself (through `http_send`); a signature carries its time,
-/// so each attempt is signed afresh.
+/// `aws_sign` (ABI 2): signs a plugin's AWS request with the host's credentials (AWSSigning's SigV4 signer over
+/// the host's credential chain), so plugins carry no crypto and hold no secret. The plugin sends the signed request
+/// itself (through `http_send`); a signature carries its time, so each attempt is signed afresh.
 let hostAWSSign:
     @convention(c) (
         UnsafeMutableRawPointer?, UnsafePointer<kit_aws_request>?, kit_aws_sign_completion?, UnsafeMutableRawPointer?
     ) -> Void = { host, request, completion, completionContext in
         guard let completion else { return }
-        guard let context = PluginHostContext.from(host), let request, let signingName = request.pointee.signing_name,
-            let method = request.pointee.method, let authority = request.pointee.authority
-        else {
-            completion(completionContext, nil, "aws_sign: NULL host, request, signing name, method or authority")
+        guard let context = PluginHostContext.from(host), let request else {
+            completion(completionContext, nil, "aws_sign: NULL host or request")
             return
         }
-        let fields = request.pointee
-        let service = String(cString: signingName)
-        let region = fields.region.map { String(cString: $0) } ?? context.services.region
-        let body = copyBytes(fields.body, count: fields.body_length)
-        let payload: PayloadHash =
-            switch fields.payload {
-            case Int32(KIT_PAYLOAD_UNSIGNED.rawValue): .unsigned
-            case Int32(KIT_PAYLOAD_EMPTY.rawValue): .emptySHA256
-            default: .sha256(of: body)
-            }
-        let signable = SigV4Request(
-            method: String(cString: method), host: String(cString: authority),
-            path: fields.path.map { String(cString: $0) } ?? "/",
-            queryItems: copyPairs(fields.query, count: fields.query_count).map { SigV4Request.QueryItem($0.0, $0.1) },
-            headers: copyPairs(fields.headers, count: fields.header_count).map { SigV4Request.Header($0.0, $0.1) },
-            payload: payload)
+        guard let signingRequest = AWSSigningRequest(request.pointee, defaultRegion: context.services.region) else {
+            completion(completionContext, nil, "aws_sign: the request lacks a signing name, method or authority")
+            return
+        }
+        guard let provider = context.services.credentials(signingRequest.signingName, signingRequest.region) else {
+            completion(
+                completionContext, nil,
+                "the host has no AWS credentials for \(signingRequest.signingName) in \(signingRequest.region)")
+            return
+        }
         let callback = CCallback(function: completion, context: completionContext)
-        guard let provider = context.services.credentials(service, region) else {
-            completion(completionContext, nil, "the host has no AWS credentials for \(service) in \(region)")
-            return
-        }
         // Asynchronous by contract (credentials may need fetching): the signing runs in its own task that ends in
         // the plugin's callback, exactly once. There is nothing structured to attach it to — the caller is C.
         Task {
-            let signed: SigV4Request
+            let signed: AWSSignedRequest
             do {
-                let credentials = try await provider.credentials()
-                let signer = SigV4Signer(service: service, region: region, rules: service == "s3" ? .s3 : .standard)
-                signed = signer.sign(signable, credentials: credentials, date: Date()).request
+                signed = try await SigV4RequestSigner(credentialProvider: provider).sign(signingRequest)
             } catch {
-                callback.function(callback.context, nil, "signing for \(service): credentials: \(error)")
+                callback.function(callback.context, nil, "signing for \(signingRequest.signingName): \(error)")
                 return
             }
             withCPairs(signed.headers.map { ($0.name, $0.value) }) { pairs, count in
@@ -58,3 +45,23 @@ let hostAWSSign:
             }
         }
     }
+
+extension AWSSigningRequest {
+    /// The borrowed C request as Swift values (ABI rule 1: copied before the call returns).
+    init?(_ fields: kit_aws_request, defaultRegion: String) {
+        guard let signingName = fields.signing_name, let method = fields.method, let authority = fields.authority
+        else { return nil }
+        let body = copyBytes(fields.body, count: fields.body_length)
+        let millis = fields.date_epoch_ms
+        self.init(
+            method: String(cString: method), scheme: fields.scheme.map { String(cString: $0) } ?? "https",
+            authority: String(cString: authority), path: fields.path.map { String(cString: $0) } ?? "/",
+            queryItems: copyPairs(fields.query, count: fields.query_count).map { AWSQueryItem($0.0, $0.1) },
+            headers: copyPairs(fields.headers, count: fields.header_count).map { AWSHeader($0.0, $0.1) },
+            payload: fields.payload_hash.map { .literal(String(cString: $0)) } ?? .sha256(of: body),
+            signingName: String(cString: signingName),
+            region: fields.region.map { String(cString: $0) } ?? defaultRegion,
+            rules: fields.s3_rules != 0 ? .s3 : .standard,
+            date: millis > 0 ? Date(timeIntervalSince1970: Double(millis) / 1000) : Date())
+    }
+}

@@ -7,7 +7,7 @@ import KITRecords
 ///
 /// When the host publishes to its JSONL sink instead of Kinesis, ``Record/Kinesis/sequenceNumber`` is a per-stream
 /// counter and ``Record/eventSourceARN`` names the sink (`arn:kit:jsonl:::<path>`).
-public struct KinesisEvent: Sendable, Decodable {
+public struct KinesisEvent: Sendable, Codable {
     public var records: [Record]
 
     public init(records: [Record]) { self.records = records }
@@ -19,7 +19,14 @@ public struct KinesisEvent: Sendable, Decodable {
         self = try JSONDecoder().decode(KinesisEvent.self, from: Data(json))
     }
 
-    public struct Record: Sendable, Decodable {
+    /// The event JSON, as Lambda (and the host) would deliver it.
+    public func json() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self))
+    }
+
+    public struct Record: Sendable, Codable {
         public var kinesis: Kinesis
         public var eventSource: String
         public var eventVersion: String
@@ -30,7 +37,22 @@ public struct KinesisEvent: Sendable, Decodable {
         public var awsRegion: String
         public var eventSourceARN: String
 
-        public struct Kinesis: Sendable, Decodable {
+        public init(
+            kinesis: Kinesis, eventID: String, awsRegion: String, eventSourceARN: String,
+            invokeIdentityArn: String = "arn:kit:iam:::plugin", eventSource: String = "aws:kinesis",
+            eventVersion: String = "1.0", eventName: String = "aws:kinesis:record"
+        ) {
+            self.kinesis = kinesis
+            self.eventSource = eventSource
+            self.eventVersion = eventVersion
+            self.eventID = eventID
+            self.eventName = eventName
+            self.invokeIdentityArn = invokeIdentityArn
+            self.awsRegion = awsRegion
+            self.eventSourceARN = eventSourceARN
+        }
+
+        public struct Kinesis: Sendable, Codable {
             public var kinesisSchemaVersion: String
             public var partitionKey: String
             public var sequenceNumber: String
@@ -41,6 +63,26 @@ public struct KinesisEvent: Sendable, Decodable {
 
             enum CodingKeys: String, CodingKey {
                 case kinesisSchemaVersion, partitionKey, sequenceNumber, data, approximateArrivalTimestamp
+            }
+
+            public init(
+                partitionKey: String, sequenceNumber: String, data: [UInt8], approximateArrivalTimestamp: Double,
+                kinesisSchemaVersion: String = "1.0"
+            ) {
+                self.kinesisSchemaVersion = kinesisSchemaVersion
+                self.partitionKey = partitionKey
+                self.sequenceNumber = sequenceNumber
+                self.data = data
+                self.approximateArrivalTimestamp = approximateArrivalTimestamp
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(kinesisSchemaVersion, forKey: .kinesisSchemaVersion)
+                try container.encode(partitionKey, forKey: .partitionKey)
+                try container.encode(sequenceNumber, forKey: .sequenceNumber)
+                try container.encode(Data(data).base64EncodedString(), forKey: .data)
+                try container.encode(approximateArrivalTimestamp, forKey: .approximateArrivalTimestamp)
             }
 
             public init(from decoder: any Decoder) throws {

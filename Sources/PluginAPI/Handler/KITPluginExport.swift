@@ -101,18 +101,26 @@ extension KITRecordBatch {
 }
 
 /// The bytes-in, batch-response-out function every handler kind is reduced to, and how to make it.
-typealias EventFunction = @Sendable ([UInt8], PluginContext) async throws -> KinesisBatchResponse
+package typealias EventFunction = @Sendable ([UInt8], PluginContext) async throws -> KinesisBatchResponse
 
 /// Kept in the descriptor's `plugin_data`: how to make the handler, without the C side knowing its type.
-final class HandlerFactory: Sendable {
-    let name: String
-    let version: String
-    let make: @Sendable (PluginInitContext) async throws -> EventFunction
+package final class HandlerFactory: Sendable {
+    package let name: String
+    package let version: String
+    package let make: @Sendable (PluginInitContext) async throws -> EventFunction
 
     init(name: String, version: String, make: @escaping @Sendable (PluginInitContext) async throws -> EventFunction) {
         self.name = name
         self.version = version
         self.make = make
+    }
+
+    /// The factory behind an exported descriptor (what `PluginTesting` runs in process, without the C boundary).
+    package static func factory(of entry: KITPluginEntry) -> HandlerFactory? {
+        guard let descriptor = entry?.assumingMemoryBound(to: kit_plugin_descriptor.self),
+            let data = descriptor.pointee.plugin_data
+        else { return nil }
+        return Unmanaged<HandlerFactory>.fromOpaque(UnsafeMutableRawPointer(mutating: data)).takeUnretainedValue()
     }
 
     /// One descriptor per key for the life of the process (never freed: ABI rule 2).

@@ -1,6 +1,5 @@
 import AWSClients
 import AWSCore
-import AWSSigning
 import Foundation
 import HTTPTransportCore
 import Logging
@@ -101,33 +100,44 @@ public enum PluginMetricKind: Int32, Sendable {
     case gauge = 2
 }
 
-/// Makes the AWS clients of AWSClients on a transport and credentials supplied by the host. Endpoints resolve as
-/// the AWS CLI does (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the shared config) unless given.
+/// Makes the AWS clients of AWSClients on the host's transport, with every request signed by the host (`aws_sign`):
+/// the plugin needs no crypto and never holds a secret. Endpoints resolve as the AWS CLI does
+/// (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the shared config) unless given.
 public struct PluginAWS: Sendable {
     public var transport: any HTTPExecuting
-    public var credentials: @Sendable (_ signingName: String, _ region: String) -> (any CredentialProvider)?
+    /// Signs each request (the host, in a loaded plugin; a local SigV4 signer in `PluginTesting`).
+    public var signer: (any AWSRequestSigner)?
     public var region: String
     public var environment: [String: String]
+    let rawCredentials: @Sendable (_ signingName: String, _ region: String) async throws -> Credentials
 
     public init(
-        transport: any HTTPExecuting,
-        credentials: @escaping @Sendable (_ signingName: String, _ region: String) -> (any CredentialProvider)?,
-        region: String, environment: [String: String] = ProcessInfo.processInfo.environment
+        transport: any HTTPExecuting, signer: (any AWSRequestSigner)?, region: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        rawCredentials: @escaping @Sendable (_ signingName: String, _ region: String) async throws -> Credentials = {
+            _, _ in throw HostServiceError(message: "no raw credentials here")
+        }
     ) {
         self.transport = transport
-        self.credentials = credentials
+        self.signer = signer
         self.region = region
         self.environment = environment
+        self.rawCredentials = rawCredentials
+    }
+
+    /// The host's AWS credentials themselves, for code that must sign on its own (a presigned URL, another SDK).
+    /// Least privilege: the host answers only when the plugin's entry under `plugins` grants
+    /// `"rawCredentials": true`; prefer the clients, which never see them.
+    public func credentials(for signingName: String, region: String? = nil) async throws -> Credentials {
+        try await rawCredentials(signingName, region ?? self.region)
     }
 
     public func client(_ service: AWSService, region: String? = nil, endpoint: String? = nil) throws(AWSError)
         -> AWSClient
     {
-        let region = region ?? self.region
-        return try AWSClient(
-            service: service, region: region, endpoint: endpoint,
-            credentialProvider: credentials(service.signingName, region), transport: transport,
-            environment: environment)
+        try AWSClient(
+            service: service, region: region ?? self.region, endpoint: endpoint, signer: signer,
+            transport: transport, environment: environment)
     }
 
     public func s3(region: String? = nil, endpoint: String? = nil, addressingStyle: S3AddressingStyle = .automatic)

@@ -11,7 +11,7 @@ import Foundation
 /// process owns swift-metrics and the SDK leaves it alone — except that `PluginTesting` installs the routing
 /// factory in test processes (``installRouting()``) so a test can read what a handler recorded.
 public enum PluginMetrics {
-    @TaskLocal static var current: PluginMetricsSink?
+    @TaskLocal package static var current: PluginMetricsSink?
 
     private static let installation = InstallationState()
 

@@ -45,9 +45,10 @@ struct HostTable: @unchecked Sendable {
     /// The SDK's services on this table: AWS clients over the host transport and credentials, metrics, images.
     func services() -> PluginServices {
         let aws = PluginAWS(
-            transport: HostTransport(host: self),
-            credentials: { service, region in HostCredentialProvider(host: self, service: service, region: region) },
-            region: region)
+            transport: HostTransport(host: self), signer: HostSigner(host: self), region: region,
+            rawCredentials: { service, region in
+                try await HostCredentials(host: self).credentials(service: service, region: region)
+            })
         return PluginServices(
             aws: aws,
             metric: { kind, name, value, dimensions in

@@ -99,59 +99,9 @@ private func httpErrorCode(_ name: String) -> HTTPError.Code {
     }
 }
 
-/// Credentials from the host's chain for one signing name and region, fetched through `credentials` on every
-/// call (the host caches and refreshes them).
-struct HostCredentialProvider: CredentialProvider {
-    let host: HostTable
-    let service: String
-    let region: String
-
-    func credentials() async throws -> Credentials {
-        guard let lookup = host.table.pointee.credentials else {
-            throw HostServiceError(message: "the host offers no credentials service")
-        }
-        let table = host.table
-        let result: Result<Credentials, HostServiceError> = await withCheckedContinuation { continuation in
-            let box = Unmanaged.passRetained(CredentialsContinuation(continuation)).toOpaque()
-            service.withCString { service in
-                region.withCString { region in lookup(table.pointee.host, service, region, credentialsCompletion, box) }
-            }
-        }
-        return try result.get()
-    }
-}
-
 /// A host service failed (the message is the host's).
 public struct HostServiceError: Error, Sendable, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }
-
-private final class CredentialsContinuation: Sendable {
-    let continuation: CheckedContinuation<Result<Credentials, HostServiceError>, Never>
-    init(_ continuation: CheckedContinuation<Result<Credentials, HostServiceError>, Never>) {
-        self.continuation = continuation
-    }
-}
-
-private let credentialsCompletion:
-    @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<kit_credentials>?, UnsafePointer<CChar>?) -> Void = {
-        context, credentials, error in
-        guard let context else { return }
-        let box = Unmanaged<CredentialsContinuation>.fromOpaque(context).takeRetainedValue()
-        guard let credentials, let keyID = credentials.pointee.access_key_id,
-            let secret = credentials.pointee.secret_access_key
-        else {
-            box.continuation.resume(
-                returning: .failure(
-                    HostServiceError(message: error.map { String(cString: $0) } ?? "the host has no credentials")))
-            return
-        }
-        let expiration = credentials.pointee.expiration_epoch_seconds
-        box.continuation.resume(
-            returning: .success(
-                Credentials(
-                    accessKeyId: String(cString: keyID), secretAccessKey: String(cString: secret),
-                    sessionToken: credentials.pointee.session_token.map { String(cString: $0) },
-                    expiration: expiration > 0 ? Date(timeIntervalSince1970: expiration) : nil)))
-    }

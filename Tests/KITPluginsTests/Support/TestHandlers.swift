@@ -284,7 +284,7 @@ struct CredentialsHandler: KITPluginHandler {
     func handle(_ event: KinesisEvent, context: PluginContext) async throws {
         let seen: String
         do {
-            seen = try await aws.credentials("s3", aws.region)?.credentials().accessKeyId ?? "none"
+            seen = try await aws.credentials(for: "s3").accessKeyId
         } catch {
             seen = "\(error)"
         }

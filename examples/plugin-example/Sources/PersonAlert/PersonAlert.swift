@@ -8,10 +8,14 @@ import PluginAPI
 /// status, the attempts and the frame's times), logged and counted: a model that stopped answering must not look
 /// like an empty scene.
 ///
+/// It is a `KITRecordHandler`: records come one at a time, in order, already decoded. When the webhook fails for
+/// a record, that record is reported as failed — the host delivers it and the ones after it again, but never the
+/// ones before it, so an alert already sent is not sent again.
+///
 /// Configuration: `{"alertsFile": "/var/lib/kit/alerts.jsonl", "threshold": 0.8, "webhookURL": "https://…"}`.
-struct PersonAlert: KITPluginHandler {
+struct PersonAlert: KITRecordHandler {
     static let name = "PersonAlert"
-    static let version = "0.1.0"
+    static let version = "0.2.0"
 
     struct Configuration: Decodable {
         var alertsFile: String
@@ -20,62 +24,56 @@ struct PersonAlert: KITPluginHandler {
     }
 
     let configuration: Configuration
+    let alerts: AlertsFile
 
-    init(context: PluginInitContext) throws {
+    init(context: PluginInitContext) async throws {
         configuration = try context.configuration.decode(Configuration.self)
+        alerts = try AlertsFile(path: configuration.alertsFile)
         context.logger.info("PersonAlert ready", metadata: ["alertsFile": "\(configuration.alertsFile)"])
     }
 
-    func handle(_ event: KinesisEvent, context: PluginContext) async throws {
-        var lines: [String] = []
-        for record in event.records {
-            let result = try record.kitRecord()
-            var alert: [String: Any] = [
-                "stream": result.streamName, "fragmentNumber": result.fragment.fragmentNumber,
-                "frameTimecode": result.frame.timeCode, "frameTimestampMillis": result.frameTimestampMillis,
-                "frameTimestamp": Self.iso8601(result.frameTimestamp),
-                "serverTimestampMillis": result.fragment.serverTimestampMillis,
-                "producerTimestampMillis": result.fragment.producerTimestampMillis,
-            ]
-            if let failure = result.inference.failure {
-                alert["kind"] = "inferenceFailed"
-                alert["inferenceError"] = failure.message
-                alert["status"] = failure.status ?? NSNull()
-                alert["attempts"] = result.inference.attempts ?? NSNull()
-                context.logger.warning(
-                    "inference failed for \(result.id)",
-                    metadata: [
-                        "attempts": "\(result.inference.attempts.map(String.init) ?? "unknown")",
-                        "status": "\(failure.status.map(String.init) ?? "none")", "error": "\(failure.message)",
-                    ])
-                context.services.increment("PersonAlertInferenceFailures", dimensions: [("stream", result.streamName)])
-            } else {
-                guard let detection = try? result.objectDetection() else { continue }
-                // Class 0 is "person" in the COCO classes the SageMaker object-detection model uses.
-                let threshold = configuration.threshold ?? 0.8
-                let people = detection.detections.filter { $0.classID == 0 && $0.score >= threshold }
-                guard let best = people.map(\.score).max() else { continue }
-                alert["kind"] = "person"
-                alert["people"] = people.count
-                alert["score"] = best
-                context.services.increment("PersonAlerts", dimensions: [("stream", result.streamName)])
-            }
-            let json = String(
-                decoding: try JSONSerialization.data(withJSONObject: alert, options: [.sortedKeys]), as: UTF8.self)
-            lines.append(json)
-            if let webhook = configuration.webhookURL {
-                try await post(json, to: webhook, context: context)
-            }
+    func handle(_ record: KITRecord, context: PluginContext) async throws {
+        guard let alert = alert(for: record, logger: context.logger) else { return }
+        let json = String(
+            decoding: try JSONSerialization.data(withJSONObject: alert, options: [.sortedKeys]), as: UTF8.self)
+        if let webhook = configuration.webhookURL {
+            try await post(json, to: webhook, context: context)
         }
-        guard !lines.isEmpty else { return }
-        try append(lines)
-        context.logger.info("\(lines.count) alert(s) raised")
+        try alerts.append(json)
+        Counter(label: "PersonAlerts", dimensions: [("stream", record.streamName), ("kind", "\(alert["kind"] ?? "")")])
+            .increment()
     }
 
-    static func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+    /// The alert document for `record`, or `nil` when it shows no one.
+    func alert(for record: KITRecord, logger: Logger) -> [String: Any]? {
+        var alert: [String: Any] = [
+            "stream": record.streamName, "fragmentNumber": record.fragment.fragmentNumber,
+            "frameTimecode": record.frame.timeCode, "frameTimestampMillis": record.frameTimestampMillis,
+            "frameTimestamp": Self.iso8601(record.frameTimestamp),
+            "serverTimestampMillis": record.fragment.serverTimestampMillis,
+            "producerTimestampMillis": record.fragment.producerTimestampMillis,
+        ]
+        if let failure = record.inference.failure {
+            alert["kind"] = "inferenceFailed"
+            alert["inferenceError"] = failure.message
+            alert["status"] = failure.status ?? NSNull()
+            alert["attempts"] = record.inference.attempts ?? NSNull()
+            logger.warning(
+                "inference failed for \(record.id)",
+                metadata: [
+                    "attempts": "\(record.inference.attempts.map(String.init) ?? "unknown")",
+                    "status": "\(failure.status.map(String.init) ?? "none")", "error": "\(failure.message)",
+                ])
+            return alert
+        }
+        guard let detection = try? record.objectDetection() else { return nil }
+        // Class 0 is "person" in the COCO classes the SageMaker object-detection model uses.
+        let people = detection.detections.filter { $0.classID == 0 && $0.score >= (configuration.threshold ?? 0.8) }
+        guard let best = people.map(\.score).max() else { return nil }
+        alert["kind"] = "person"
+        alert["people"] = people.count
+        alert["score"] = best
+        return alert
     }
 
     private func post(_ json: String, to url: String, context: PluginContext) async throws {
@@ -87,15 +85,31 @@ struct PersonAlert: KITPluginHandler {
         }
     }
 
-    private func append(_ lines: [String]) throws {
-        let url = URL(fileURLWithPath: configuration.alertsFile)
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// The alerts file, one JSON line per alert, appended.
+struct AlertsFile: Sendable {
+    let url: URL
+
+    init(path: String) throws {
+        url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(
+            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: url.path) {
             FileManager.default.createFile(atPath: url.path, contents: nil)
         }
+    }
+
+    func append(_ line: String) throws {
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data(lines.map { $0 + "\n" }.joined().utf8))
+        try handle.write(contentsOf: Data((line + "\n").utf8))
     }
 }
 
