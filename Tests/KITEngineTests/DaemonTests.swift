@@ -50,7 +50,10 @@ import Testing
                     config.workerId = "daemon-test"
                     let daemon = HostDaemon(
                         configuration: config,
-                        dependencies: .init(transport: transport, credentials: credentials, environment: env),
+                        dependencies: .init(
+                            aws: try AWSClientFactory(
+                                region: config.region, transport: transport, credentials: credentials,
+                                environment: env, logger: Logger(label: "daemon-test"))),
                         logger: Logger(label: "daemon-test"))
                     let running = Task { try await daemon.run() }
                     defer { running.cancel() }

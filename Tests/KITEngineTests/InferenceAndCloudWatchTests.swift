@@ -35,8 +35,9 @@ import Testing
             let scheduler = try Self.scheduler(url, transport: transport)
             var outcomes: [InferenceOutcome] = []
             for i in 0..<6 {
-                #expect(scheduler.tryReserve())
-                outcomes.append(await scheduler.infer(Array("image \(i)".utf8), dimensions: []))
+                let reservation = try #require(scheduler.tryReserve())
+                outcomes.append(
+                    await scheduler.infer(Array("image \(i)".utf8), reservation: reservation, dimensions: []))
             }
             #expect(outcomes.allSatisfy { $0.response != nil && $0.error == nil })
             #expect(outcomes.contains { $0.attempts == 2 })
@@ -52,8 +53,8 @@ import Testing
         try await server.serve { url in
             let transport = try HTTPClient()
             let scheduler = try Self.scheduler(url, transport: transport)
-            #expect(scheduler.tryReserve())
-            let outcome = await scheduler.infer([1, 2, 3], dimensions: [])
+            let reservation = try #require(scheduler.tryReserve())
+            let outcome = await scheduler.infer([1, 2, 3], reservation: reservation, dimensions: [])
             // Final at the 400 (an earlier attempt may have timed out on a loaded machine and been retried).
             #expect(outcome.response == nil && outcome.attempts >= 1 && !outcome.cancelled)
             #expect(outcome.error?.contains("400") == true)
@@ -71,8 +72,8 @@ import Testing
         try await server.serve { url in
             let transport = try HTTPClient()
             let scheduler = try Self.scheduler(url, transport: transport, attempts: 2, timeout: .milliseconds(300))
-            #expect(scheduler.tryReserve())
-            let outcome = await scheduler.infer([1], dimensions: [])
+            let reservation = try #require(scheduler.tryReserve())
+            let outcome = await scheduler.infer([1], reservation: reservation, dimensions: [])
             #expect(outcome.response == nil && outcome.attempts == 2 && !outcome.cancelled)
             #expect(outcome.failure?.message.contains("timedOut") == true, "\(String(describing: outcome.failure))")
             #expect(outcome.failure?.status == nil && outcome.failure?.body == nil)
@@ -96,8 +97,13 @@ import Testing
             logger: Logger(label: "test"))
         let outcomes = await withTaskGroup(of: (Int, InferenceOutcome).self) { group in
             for i in 0..<6 {
-                #expect(scheduler.tryReserve())
-                group.addTask { (i, await scheduler.infer(Array("frame \(i)".utf8), dimensions: [])) }
+                guard let reservation = scheduler.tryReserve() else {
+                    Issue.record("no queue slot for frame \(i)")
+                    continue
+                }
+                group.addTask {
+                    (i, await scheduler.infer(Array("frame \(i)".utf8), reservation: reservation, dimensions: []))
+                }
             }
             var all: [Int: InferenceOutcome] = [:]
             for await (i, outcome) in group { all[i] = outcome }
@@ -117,10 +123,9 @@ import Testing
         try await server.serve { url in
             let transport = try HTTPClient()
             let scheduler = try Self.scheduler(url, transport: transport, timeout: .milliseconds(700))
-            #expect(scheduler.tryReserve())
-            _ = await scheduler.infer([1], dimensions: [])
-            #expect(scheduler.tryReserve())
-            let outcome = await scheduler.infer([2], dimensions: [])  // call 2 hangs, call 3 answers
+            _ = await scheduler.infer([1], reservation: try #require(scheduler.tryReserve()), dimensions: [])
+            // Call 2 hangs, call 3 answers.
+            let outcome = await scheduler.infer([2], reservation: try #require(scheduler.tryReserve()), dimensions: [])
             #expect(outcome.response != nil && outcome.attempts >= 2)
             await transport.shutdown()
         }
@@ -130,10 +135,18 @@ import Testing
     @Test func queueBound() async throws {
         let transport = try HTTPClient()
         let scheduler = try Self.scheduler("http://127.0.0.1:9", transport: transport, queue: 2)
-        #expect(scheduler.tryReserve() && scheduler.tryReserve())
-        #expect(!scheduler.tryReserve())
-        scheduler.unreserve()
-        #expect(scheduler.tryReserve())
+        let first = try #require(scheduler.tryReserve())
+        try withExtendedLifetime(try #require(scheduler.tryReserve())) {
+            #expect(scheduler.backlog == 2)
+            #expect(scheduler.tryReserve() == nil)
+            first.release()
+            first.release()
+            #expect(scheduler.backlog == 1, "released once, however often it is called")
+        }
+        // The second was dropped unused (as when a pipeline stops between reserving and inferring): its slot is
+        // free again.
+        #expect(scheduler.backlog == 0)
+        #expect(scheduler.tryReserve() != nil)
         await transport.shutdown()
     }
 

@@ -69,8 +69,10 @@ import Testing
                     let daemon = HostDaemon(
                         configuration: config,
                         dependencies: .init(
-                            transport: transport, credentials: credentials, environment: env,
-                            dispatcher: PluginResultDispatcher(dispatcher: dispatcher)),
+                            aws: try AWSClientFactory(
+                                region: config.region, transport: transport, credentials: credentials,
+                                environment: env, logger: Logger(label: "partial-test")),
+                            dispatcher: dispatcher),
                         logger: Logger(label: "partial-test"))
                     let group = ServiceGroup(
                         configuration: .init(

@@ -21,7 +21,7 @@ import Testing
         StreamPipeline.SampledFrame(
             frame: frame, trackNumber: 1, timestampMillis: 1_700_000_000_480,
             image: FrameImager.Image(bytes: Array("abc".utf8), width: 1280, height: 720),
-            inference: Task { outcome })
+            outcome: OutcomeSlot())
     }
 
     static func record(_ outcome: InferenceOutcome) -> KITRecord {

@@ -1,32 +1,31 @@
 import AWSClients
-import AWSSigV4
-import AWSSigning
 import Foundation
-import HTTPTransport
+import KITAsync
 import KITLeases
-import KITMedia
-import KVSMatroska
 import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// `kithost run`: discovery → leases → one ``StreamPipeline`` per held lease, as one `Service`. On graceful
-/// shutdown (SIGTERM/SIGINT through the ServiceGroup) it stops reading, lets in-flight fragments finish within
-/// `drainTimeout` (publishing and checkpointing them), then cancels what is left and releases every lease.
+/// `kithost run`: discovery → leases → one ``StreamPipeline`` per held lease, as one `Service`. Its long-running
+/// parts are the children of one task group:
+///
+/// - the **lease coordinator** (renew, take, steal, fence), run until the pipelines are drained;
+/// - the **lease events**: `.acquired` starts a pipeline as a child of this task, `.lost` stops that pipeline alone
+///   (through its ``StopSwitch``); a failing pipeline is restarted from its last checkpoint after a ``Backoff``;
+/// - the **lease gauges** (`LeasesHeld`, `WorkersSeen`);
+/// - **discovery** (`streamNames` ∪ tag filters, every `discoveryIntervalMillis`) until graceful shutdown, then the
+///   **drain**: readers stop, in-flight fragments are published and checkpointed within `drainTimeout`, what is
+///   left is cancelled, and the coordinator is stopped, which releases every lease and ends the events.
+///
+/// A part that fails ends the daemon (`run()` throws); cancelling `run()` cancels everything at once.
 public final class HostDaemon: Service, Sendable {
     public struct Dependencies: Sendable {
-        public var transport: any HTTPExecuting
-        public var credentials: any CredentialProvider
-        public var environment: [String: String]
+        /// Region, transport, credentials and environment, resolved once at start.
+        public var aws: AWSClientFactory
         public var dispatcher: (any ResultDispatching)?
-        public init(
-            transport: any HTTPExecuting, credentials: any CredentialProvider, environment: [String: String],
-            dispatcher: (any ResultDispatching)? = nil
-        ) {
-            self.transport = transport
-            self.credentials = credentials
-            self.environment = environment
+        public init(aws: AWSClientFactory, dispatcher: (any ResultDispatching)? = nil) {
+            self.aws = aws
             self.dispatcher = dispatcher
         }
     }
@@ -36,12 +35,10 @@ public final class HostDaemon: Service, Sendable {
     let logger: Logger
     let drainTimeout: Duration
     let discoveryInterval: Duration
+    /// Between restarts of a failed pipeline.
+    let restarts = Backoff(base: .seconds(1), maximum: .seconds(30))
 
-    private struct Running {
-        var pipeline: StreamPipeline
-        var task: Task<Void, Never>
-    }
-    private let running = Mutex<[String: Running]>([:])
+    let pipelines = PipelineSet()
     private let state = Mutex(DaemonState())
     private struct DaemonState {
         var draining = false
@@ -63,91 +60,11 @@ public final class HostDaemon: Service, Sendable {
     }
 
     public var isHealthy: Bool { state.withLock { !$0.draining } }
-
-    // MARK: Building the parts
-
-    struct Parts {
-        var region: String
-        var control: KinesisVideoClient
-        var tagging: ResourceGroupsTaggingClient?
-        var scheduler: InferenceScheduler
-        var publisher: any ResultPublisher
-        var store: any LeaseStore
-    }
-
-    func makeParts() async throws -> Parts {
-        let c = configuration
-        let env = dependencies.environment
-        guard let region = c.region ?? RegionResolver.resolve(environment: env) else {
-            throw DaemonError("no region: set `region`, AWS_REGION or a profile region")
-        }
-        let transport = dependencies.transport
-        let credentials = dependencies.credentials
-        var aws = AWSClient.Configuration()
-        aws.timeout = .seconds(30)
-        let control = try KinesisVideoClient(
-            client: AWSClient(
-                service: .kinesisVideo, region: region, credentialProvider: credentials, transport: transport,
-                environment: env, configuration: aws, logger: logger))
-        let tagging =
-            c.tagFilters.isEmpty
-            ? nil
-            : ResourceGroupsTaggingClient(
-                client: try AWSClient(
-                    service: .resourceGroupsTaggingAPI, region: region, credentialProvider: credentials,
-                    transport: transport, environment: env, configuration: aws, logger: logger))
-        // The scheduler owns retries and timeouts of inference calls.
-        var once = AWSClient.Configuration(retry: .never, timeout: nil)
-        once.clock = aws.clock
-        let target: any InferenceTarget
-        if let url = c.inferenceUrl {
-            target = ContainerEndpointTarget(
-                url: url, client: try ContainerModelClient(baseURL: url, transport: transport, configuration: once))
-        } else if let endpoint = c.sageMakerEndpoint {
-            target = SageMakerEndpointTarget(
-                endpointName: endpoint,
-                client: SageMakerRuntimeClient(
-                    client: try AWSClient(
-                        service: .sageMakerRuntime, region: region, credentialProvider: credentials,
-                        transport: transport, environment: env, configuration: once, logger: logger)))
-        } else {
-            throw DaemonError("set sageMakerEndpoint or inferenceUrl")
-        }
-        let contentType = c.endPointAcceptContentType
-        let scheduler = InferenceScheduler(
-            target: target,
-            configuration: .init(
-                queueSize: c.sageMakerTaskQueueSize, concurrency: c.sageMakerTaskThreadPoolSize,
-                timeout: .milliseconds(c.sageMakerTaskTimeoutInMilli), contentType: contentType),
-            logger: logger)
-        let publisher: any ResultPublisher
-        if let kds = c.kdsStreamName {
-            let kinesis = KinesisClient(
-                client: try AWSClient(
-                    service: .kinesis, region: region, credentialProvider: credentials, transport: transport,
-                    environment: env, configuration: aws, logger: logger))
-            let summary = try await kinesis.describeStreamSummary(kds)
-            publisher = KinesisResultPublisher(
-                streamName: kds, streamARN: summary.streamARN, client: kinesis, workerId: c.workerId, logger: logger)
-        } else if let file = c.effectiveResultsFile {
-            publisher = try JSONLResultPublisher(path: file)
-        } else {
-            throw DaemonError("set kdsStreamName or resultsFile")
-        }
-        let location: LeaseStoreLocation =
-            switch c.leaseStore {
-            case .sqlite(let path): .sqlite(path: path)
-            case .dynamoDB(let table): .dynamoDB(table: table)
-            }
-        let store = try LeaseStoreFactory.makeStore(
-            location, region: region, transport: transport, credentialProvider: credentials, environment: env)
-        try await store.prepare()
-        return Parts(
-            region: region, control: control, tagging: tagging, scheduler: scheduler, publisher: publisher,
-            store: store)
-    }
+    private var isDraining: Bool { state.withLock { $0.draining } }
 
     // MARK: Running
+
+    private enum Part: Sendable { case coordinator, leaseEvents, leaseGauges, discovery }
 
     public func run() async throws {
         let parts = try await makeParts()
@@ -159,134 +76,129 @@ public final class HostDaemon: Service, Sendable {
             $0.scheduler = parts.scheduler
             $0.endpointName = parts.scheduler.target.name
         }
-        let discovery = StreamDiscovery(
-            names: configuration.streamNames, tagFilters: configuration.tagFilters, tagging: parts.tagging,
-            logger: logger)
         logger.info(
             "kithost running",
             metadata: [
                 "worker": "\(configuration.workerId)", "endpoint": "\(parts.scheduler.target.name)",
                 "results": "\(parts.publisher.eventSourceARN)", "region": "\(parts.region)",
             ])
+        let stopCoordinator = StopSwitch()
+        try await withThrowingTaskGroup(of: Part.self) { group in
+            group.addTask {
+                try await stopCoordinator.run { try await coordinator.run() }
+                return .coordinator
+            }
+            group.addTask {
+                await self.followLeases(coordinator, parts: parts)
+                return .leaseEvents
+            }
+            group.addTask {
+                await self.reportLeases(coordinator)
+                return .leaseGauges
+            }
+            group.addTask {
+                await self.discover(into: coordinator, tagging: parts.tagging)
+                await self.drain()
+                // Only now are the leases given back: every pipeline has written its last checkpoint.
+                stopCoordinator.stop()
+                return .discovery
+            }
+            // The lease events end once the coordinator has stopped and released every lease; the gauges are all
+            // that is left then. A part that throws ends the others (and the daemon) at once.
+            for try await part in group where part == .leaseEvents {
+                group.cancelAll()
+            }
+        }
+        logger.info("stopped: leases released")
+    }
+
+    /// `.acquired` starts the stream's pipeline as a child of this task; `.lost` stops it. Ends when the events do.
+    private func followLeases(_ coordinator: LeaseCoordinator, parts: Parts) async {
         let checkpointer = LeaseCheckpointer(coordinator: coordinator)
-        let coordinatorTask = Task { try await coordinator.run() }
-        let eventsTask = Task {
+        await withDiscardingTaskGroup { group in
             for await event in coordinator.events {
                 switch event {
                 case .acquired(let lease):
-                    self.start(lease: lease, parts: parts, checkpointer: checkpointer)
+                    guard !isDraining else { continue }
+                    let (pipeline, position) = makePipeline(for: lease, parts: parts, checkpointer: checkpointer)
+                    guard let entry = pipelines.add(pipeline) else { continue }
+                    group.addTask { await self.keepRunning(entry, from: position) }
                 case .lost(let key):
-                    self.stop(key, reason: "lease lost")
+                    if pipelines.stop(stream: key) {
+                        logger.info("stopping pipeline", metadata: ["stream": "\(key)", "reason": "lease lost"])
+                    }
                 }
             }
+            // The coordinator has stopped: nothing may run without a lease.
+            group.cancelAll()
         }
-        let leaseGauges = Task { await self.reportLeases(coordinator) }
+    }
+
+    /// Runs one pipeline until its lease is lost (its switch is flipped), it is drained, or it stops by itself.
+    private func keepRunning(_ entry: PipelineSet.Entry, from position: StreamPosition) async {
+        defer { pipelines.finished(entry) }
+        logger.info("lease acquired; reading", metadata: ["stream": "\(entry.pipeline.stream)", "from": "\(position)"])
+        try? await entry.stop.run { await self.runRestarting(entry.pipeline, from: position) }
+    }
+
+    /// A pipeline that fails is started again from its last checkpoint after a full-jitter backoff (which starts
+    /// over once the pipeline has checkpointed something since the last failure).
+    private func runRestarting(_ pipeline: StreamPipeline, from start: StreamPosition) async {
+        let key = pipeline.stream
+        var from = start
+        var failures = 0
+        var progress = pipeline.statistics.checkpointedFragment
+        while !Task.isCancelled, !pipeline.isDraining {
+            do {
+                try await pipeline.run(from: from)
+                return
+            } catch is CancellationError {
+                return
+            } catch StreamPipeline.StopReason.leaseLost {
+                logger.warning("lease lost; pipeline stopped", metadata: ["stream": "\(key)"])
+                return
+            } catch {
+                let checkpointed = pipeline.statistics.checkpointedFragment
+                if checkpointed != progress {
+                    progress = checkpointed
+                    failures = 0
+                }
+                failures += 1
+                if let checkpointed { from = .afterFragment(checkpointed) }
+                let delay = restarts.delay(retry: failures)
+                logger.error(
+                    "pipeline failed; restarting",
+                    metadata: ["stream": "\(key)", "error": "\(error)", "in": "\(delay)"])
+                await pipeline.pause(for: delay)
+            }
+        }
+    }
+
+    /// Resolves the streams to process until graceful shutdown (which cuts the wait short: the drain starts at
+    /// once, not after the interval).
+    private func discover(into coordinator: LeaseCoordinator, tagging: ResourceGroupsTaggingClient?) async {
+        let discovery = StreamDiscovery(
+            names: configuration.streamNames, tagFilters: configuration.tagFilters, tagging: tagging, logger: logger)
         await withGracefulShutdownHandler {
             var known = Set<String>()
-            while !Task.isCancelled, !self.state.withLock({ $0.draining }) {
+            while !Task.isCancelled, !self.isDraining {
                 known = await discovery.discover(previous: known)
                 await coordinator.setStreams(known)
-                // Graceful shutdown cuts the wait short: draining starts at once, not after the interval.
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.discoveryInterval) }
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.draining = true }
         }
-        // Draining: stop reading, let in-flight fragments finish, then give the leases back.
+    }
+
+    /// Stops reading, lets in-flight fragments finish within `drainTimeout`, then cancels what is left.
+    private func drain() async {
+        guard !Task.isCancelled else { return }
+        state.withLock { $0.draining = true }
         logger.info("draining: stopping readers, finishing in-flight fragments")
-        await drainPipelines()
-        coordinatorTask.cancel()
-        _ = await coordinatorTask.result
-        eventsTask.cancel()
-        leaseGauges.cancel()
-        logger.info("stopped: leases released")
-    }
-
-    private func start(lease: Lease, parts: Parts, checkpointer: LeaseCheckpointer) {
-        let key = lease.key
-        guard !state.withLock({ $0.draining }) else { return }
-        let position: StreamPosition
-        if let token = lease.checkpoint?.continuationToken {
-            position = .continuation(token)
-        } else if let number = lease.checkpoint?.fragmentNumber {
-            position = .afterFragment(number)
-        } else {
-            position = configuration.startSelector == .earliest ? .earliest : .now
+        for stream in await pipelines.drain(within: drainTimeout) {
+            logger.warning("drain deadline passed; abandoning in-flight work", metadata: ["stream": "\(stream)"])
         }
-        let settings = StreamPipeline.Settings(
-            inferenceInterval: configuration.inferenceInterval, maxFramesPerSecond: configuration.maxFramesPerSecond,
-            skipWhenBehind: configuration.skipWhenBehind,
-            imageFormat: ImageFormat(mimeType: configuration.endPointAcceptContentType) ?? .jpeg,
-            workerId: configuration.workerId, region: parts.region)
-        let pipeline = StreamPipeline(
-            stream: key, settings: settings, control: parts.control, scheduler: parts.scheduler,
-            publisher: parts.publisher, dispatcher: dependencies.dispatcher, checkpointer: checkpointer,
-            logger: logger)
-        let logger = self.logger
-        let task = Task {
-            logger.info("lease acquired; reading", metadata: ["stream": "\(key)", "from": "\(position)"])
-            var attempt = 0
-            var from = position
-            while !Task.isCancelled {
-                do {
-                    try await pipeline.run(from: from)
-                    return
-                } catch is CancellationError {
-                    return
-                } catch StreamPipeline.StopReason.leaseLost {
-                    logger.warning("lease lost; pipeline stopped", metadata: ["stream": "\(key)"])
-                    return
-                } catch {
-                    attempt += 1
-                    logger.error(
-                        "pipeline failed; restarting", metadata: ["stream": "\(key)", "error": "\(error)"])
-                    if let done = pipeline.statistics.checkpointedFragment { from = .afterFragment(done) }
-                    try? await Task.sleep(for: .seconds(min(30, 1 << min(attempt, 5))))
-                }
-            }
-        }
-        let previous = running.withLock { r -> Running? in
-            defer { r[key] = Running(pipeline: pipeline, task: task) }
-            return r[key]
-        }
-        previous?.task.cancel()
-    }
-
-    private func stop(_ key: String, reason: String) {
-        let entry = running.withLock { $0.removeValue(forKey: key) }
-        if let entry {
-            logger.info("stopping pipeline", metadata: ["stream": "\(key)", "reason": "\(reason)"])
-            entry.task.cancel()
-        }
-    }
-
-    private func drainPipelines() async {
-        let all = running.withLock { $0 }
-        for entry in all.values { entry.pipeline.drain() }
-        let deadline = ContinuousClock.now.advanced(by: drainTimeout)
-        for entry in all.values {
-            let finished = await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    await entry.task.value
-                    return true
-                }
-                group.addTask {
-                    try? await Task.sleep(until: deadline)
-                    return false
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-            if !finished {
-                logger.warning(
-                    "drain deadline passed; abandoning in-flight work", metadata: ["stream": "\(entry.pipeline.stream)"]
-                )
-                entry.task.cancel()
-                await entry.task.value
-            }
-        }
-        running.withLock { $0.removeAll() }
     }
 
     private func reportLeases(_ coordinator: LeaseCoordinator) async {
@@ -308,36 +220,15 @@ public final class HostDaemon: Service, Sendable {
             ($0.coordinator, $0.scheduler, $0.endpointName, $0.startedAt)
         }
         let snapshot = await coordinator?.snapshot()
-        let pipelines = running.withLock { $0.values.map(\.pipeline) }
         return WorkerStatus(
             workerId: configuration.workerId, startedAt: startedAt, endpoint: endpoint,
             leasesHeld: snapshot?.held.map(\.key).sorted() ?? [], workersSeen: snapshot?.workersSeen ?? 0,
             inferenceBacklog: scheduler?.backlog ?? 0,
-            streams: pipelines.map { $0.statistics }.sorted { $0.stream < $1.stream })
+            streams: pipelines.active.map(\.statistics).sorted { $0.stream < $1.stream })
     }
 
     public func latestImage(stream: String) -> (bytes: [UInt8], contentType: String)? {
-        guard let pipeline = running.withLock({ $0[stream]?.pipeline }), let bytes = pipeline.lastImage else {
-            return nil
-        }
+        guard let bytes = pipelines.active(stream: stream)?.lastImage else { return nil }
         return (bytes, configuration.endPointAcceptContentType)
     }
-}
-
-/// Checkpoints through the lease coordinator (conditional on this worker's current tenure).
-struct LeaseCheckpointer: StreamCheckpointing {
-    let coordinator: LeaseCoordinator
-    func checkpoint(stream: String, fragment: FragmentMetadata) async throws -> Bool {
-        try await coordinator.checkpoint(
-            key: stream,
-            Checkpoint(
-                fragmentNumber: fragment.fragmentNumber, continuationToken: fragment.continuationToken,
-                serverTimestampMillis: fragment.serverTimestampMillis,
-                producerTimestampMillis: fragment.producerTimestampMillis))
-    }
-}
-
-public struct DaemonError: Error, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,3 @@
-import AWSClients
-import AWSSigV4
-import AWSSigning
 import Foundation
 import HTTPTransport
 import KITPlugins
@@ -9,9 +6,10 @@ import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
-/// Assembles `kithost run` once `main` has chosen the logging and metrics backends: the shared transport and
-/// credentials, the daemon, the metrics/health/status server, process metrics and (when configured) the CloudWatch
-/// exporter, all in one ServiceGroup that SIGTERM and SIGINT shut down gracefully.
+/// Assembles `kithost run` once `main` has chosen the logging and metrics backends and resolved the
+/// ``AWSClientFactory`` (region, shared transport and credentials): the daemon, the metrics/health/status server,
+/// process metrics, the plugins and (when configured) the CloudWatch exporter, all in one ServiceGroup that SIGTERM
+/// and SIGINT shut down gracefully.
 public enum HostRunner {
     public struct Backends: Sendable {
         public var prometheus: PrometheusCollectorRegistry
@@ -22,43 +20,33 @@ public enum HostRunner {
         }
     }
 
-    /// The shared transport and credentials `main` needs before choosing backends (CloudWatch uses them too).
+    /// The shared transport `main` needs before choosing backends (the CloudWatch exporter sends through it too).
     public static func makeTransport(logger: Logger) throws -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.requestTimeout = .seconds(120)
         return try HTTPClient(configuration: configuration, logger: logger)
     }
 
+    /// The CloudWatch exporter when `cloudWatchNamespace` is set, in the host's region.
     public static func makeCloudWatch(
-        configuration: HostConfiguration, transport: any HTTPExecuting, credentials: any CredentialProvider,
-        environment: [String: String], logger: Logger
+        configuration: HostConfiguration, aws: AWSClientFactory, logger: Logger
     ) throws -> CloudWatchMetrics? {
         guard let namespace = configuration.cloudWatchNamespace else { return nil }
-        let client = CloudWatchClient(
-            client: try AWSClient(
-                service: .cloudWatch, region: configuration.region, credentialProvider: credentials,
-                transport: transport, environment: environment, logger: logger))
         return CloudWatchMetrics(
-            namespace: namespace, client: client, interval: .milliseconds(configuration.cloudWatchIntervalMillis),
-            logger: logger)
+            namespace: namespace, client: try aws.cloudWatch(),
+            interval: .milliseconds(configuration.cloudWatchIntervalMillis), logger: logger)
     }
 
-    /// Runs until SIGTERM/SIGINT; `onListening` gets the status server's URL once it is bound. Throws
-    /// ``PluginStartError`` before any stream is read when a configured plugin does not load.
+    /// Runs until SIGTERM/SIGINT; `onListening` gets the status server's URL once it is bound. `transport` is the
+    /// client `aws` sends through, shut down last. Throws ``PluginStartError`` before any stream is read when a
+    /// configured plugin does not load.
     public static func run(
-        configuration: HostConfiguration, transport: HTTPClient, credentials: any CredentialProvider,
-        environment: [String: String], backends: Backends, logger: Logger,
-        onListening: @escaping @Sendable (String) -> Void
+        configuration: HostConfiguration, transport: HTTPClient, aws: AWSClientFactory, backends: Backends,
+        logger: Logger, onListening: @escaping @Sendable (String) -> Void
     ) async throws {
-        let plugins = try await loadPlugins(
-            configuration: configuration, transport: transport, credentials: credentials, environment: environment,
-            logger: logger)
+        let plugins = try await loadPlugins(configuration: configuration, aws: aws, logger: logger)
         let daemon = HostDaemon(
-            configuration: configuration,
-            dependencies: .init(
-                transport: transport, credentials: credentials, environment: environment,
-                dispatcher: plugins.map { PluginResultDispatcher(dispatcher: $0) }),
-            logger: logger)
+            configuration: configuration, dependencies: .init(aws: aws, dispatcher: plugins), logger: logger)
         // Stopped in reverse order: the daemon drains first (its pipelines wait on plugin deliveries while the
         // dispatcher still runs), the transport last (the CloudWatch exporter's final flush needs it).
         var services: [any Service] = [TransportService(client: transport)]
@@ -95,18 +83,12 @@ public enum HostRunner {
 
     /// The plugin dispatcher with every plugin loaded, or `nil` when no plugin is configured.
     static func loadPlugins(
-        configuration: HostConfiguration, transport: HTTPClient, credentials: any CredentialProvider,
-        environment: [String: String], logger: Logger
+        configuration: HostConfiguration, aws: AWSClientFactory, logger: Logger
     ) async throws -> PluginDispatcher? {
         guard configuration.pluginDir != nil || !configuration.plugins.isEmpty else { return nil }
-        guard let region = configuration.region ?? RegionResolver.resolve(environment: environment) else {
-            throw ConfigurationError(key: "region", message: "no region: set region, AWS_REGION or a profile region")
-        }
         let dispatcher = PluginDispatcher(
             configuration: try configuration.pluginDispatcherConfiguration(),
-            services: HostServices(
-                transport: transport, credentialProvider: credentials, region: region,
-                logger: Logger(label: "kit.plugins")))
+            services: aws.hostServices(logger: Logger(label: "kit.plugins")))
         let summary = await dispatcher.registry.load()
         for report in summary.reports { logger.info("plugin: \(report)") }
         guard summary.fatal.isEmpty else { throw PluginStartError(problems: summary.fatal) }

@@ -4,12 +4,17 @@ import KITAsync
 import KITRecords
 import Logging
 import Metrics
+import Synchronization
 
 /// KIT's inference executor, bounded twice: at most `queueSize` frames waiting or in flight across all streams
-/// (`sageMakerTaskQueueSize`; a frame holds its slot from before it is decoded until its result is out) and at most
-/// `concurrency` calls at once (`sageMakerTaskThreadPoolSize`). Each attempt gets `timeout`
-/// (`sageMakerTaskTimeoutInMilli`); throttling, 5xx, timeouts and transport failures are retried with full-jitter
-/// backoff up to `maxAttempts`, other errors (400 validation, 424 model error) are final at once.
+/// (`sageMakerTaskQueueSize`; a frame holds a ``Reservation`` from before it is decoded until its result is out) and
+/// at most `concurrency` calls at once (`sageMakerTaskThreadPoolSize`). Each attempt gets `timeout`
+/// (`sageMakerTaskTimeoutInMilli`); throttling, 5xx, timeouts and transport failures are retried up to
+/// `maxAttempts`, retry *n* after a full-jitter ``Backoff`` wait (uniform in `[0, min(maxDelay, baseDelay · 2ⁿ⁻¹))`);
+/// other errors (400 validation, 424 model error) are final at once.
+///
+/// The scheduler runs no tasks of its own: ``infer(_:reservation:dimensions:)`` runs in the caller's task (a child of
+/// the stream pipeline's task group).
 public final class InferenceScheduler: Sendable {
     public struct Configuration: Sendable {
         public var queueSize: Int
@@ -39,6 +44,7 @@ public final class InferenceScheduler: Sendable {
     public let target: any InferenceTarget
     private let slots: AsyncSemaphore
     private let calls: AsyncSemaphore
+    private let retries: Backoff
     private let logger: Logger
 
     public init(target: any InferenceTarget, configuration: Configuration, logger: Logger) {
@@ -47,20 +53,45 @@ public final class InferenceScheduler: Sendable {
         self.logger = logger
         slots = AsyncSemaphore(permits: configuration.queueSize)
         calls = AsyncSemaphore(permits: configuration.concurrency)
+        retries = Backoff(base: configuration.baseDelay, maximum: configuration.maxDelay)
     }
 
     /// Frames queued or in flight.
     public var backlog: Int { slots.inUse }
 
-    /// A queue slot if one is free now (the skip-when-behind path).
-    func tryReserve() -> Bool { slots.tryAcquire() }
-    /// Waits for a queue slot (the back-pressure path).
-    func reserve() async throws { try await slots.acquire() }
-    func unreserve() { slots.release() }
+    /// A frame's place in the queue. It is given back when its inference ends, by ``release()``, or when the last
+    /// reference goes (a pipeline stopped between reserving and inferring), so a stopped stream never shrinks the
+    /// queue the streams share.
+    final class Reservation: Sendable {
+        private let slots: AsyncSemaphore
+        private let held = Mutex(true)
 
-    /// Runs one reserved frame's inference to its end (success or final failure) and frees its slot.
-    func infer(_ image: [UInt8], dimensions: [(String, String)]) async -> InferenceOutcome {
-        defer { slots.release() }
+        fileprivate init(_ slots: AsyncSemaphore) { self.slots = slots }
+
+        /// Gives the slot back; later calls do nothing.
+        func release() {
+            if held.withLock({ held in
+                defer { held = false }
+                return held
+            }) {
+                slots.release()
+            }
+        }
+
+        deinit { release() }
+    }
+
+    /// A queue slot if one is free now (the skip-when-behind path).
+    func tryReserve() -> Reservation? { slots.tryAcquire() ? Reservation(slots) : nil }
+    /// Waits for a queue slot (the back-pressure path); throws `CancellationError` when cancelled meanwhile.
+    func reserve() async throws -> Reservation {
+        try await slots.acquire()
+        return Reservation(slots)
+    }
+
+    /// Runs one reserved frame's inference to its end (success or final failure) and gives its slot back.
+    func infer(_ image: [UInt8], reservation: Reservation, dimensions: [(String, String)]) async -> InferenceOutcome {
+        defer { reservation.release() }
         var attempt = 0
         var lastError: EndpointError?
         let started = ContinuousClock.now
@@ -102,7 +133,7 @@ public final class InferenceScheduler: Sendable {
                     "endpoint call failed, retrying",
                     metadata: ["attempt": "\(attempt)", "error": "\(error)", "endpoint": "\(target.name)"])
                 do {
-                    try await Task.sleep(for: delay(retry: attempt))
+                    try await retries.sleep(retry: attempt)
                 } catch {
                     return .cancelled(attempts: attempt, latency: latency)
                 }
@@ -129,12 +160,6 @@ public final class InferenceScheduler: Sendable {
         }
         if let status = error.status { return status == 429 || status >= 500 }
         return false
-    }
-
-    private func delay(retry: Int) -> Duration {
-        let ceiling = min(
-            configuration.maxDelay, configuration.baseDelay * Int(1 << min(retry, 16)))
-        return ceiling * Double.random(in: 0.5...1.0)
     }
 }
 

@@ -1,25 +1,23 @@
 import Foundation
+import KITPlugins
 import KVSMatroska
 
-/// One published result on its way to the plugins (KITPlugins' dispatcher behind it).
-public struct ResultEnvelope: Sendable {
-    public var streamName: String
-    public var fragmentNumber: String
-    public var data: [UInt8]
-    public var partitionKey: String
-    public var sequenceNumber: String
-    public var arrivalTimestamp: Double
-    public var eventSourceARN: String
-    public var awsRegion: String
-    public var image: [UInt8]?
-    public var imageContentType: String?
+/// Hands a fragment's published records to the plugins; the returned closure returns once every plugin has taken
+/// or dead-lettered them — `true`, and the fragment may be checkpointed — or `false` when some were abandoned
+/// (shutdown, a dead-letter write that kept failing): then it must not be. ``PluginDispatcher`` is the real one; the
+/// protocol lets tests hold or refuse deliveries.
+public protocol ResultDispatching: Sendable {
+    func dispatch(stream: String, records: [DispatchRecord]) -> @Sendable () async -> Bool
 }
 
-/// Hands a fragment's published results to the plugins; the returned closure returns once every plugin has taken
-/// or dead-lettered them — `true`, and the fragment may be checkpointed — or `false` when some were abandoned
-/// (shutdown, a dead-letter write that kept failing): then it must not be.
-public protocol ResultDispatching: Sendable {
-    func dispatch(stream: String, records: [ResultEnvelope]) -> @Sendable () async -> Bool
+/// The engine's seam to the plugins: each fragment's published records go to the dispatcher (Lambda
+/// event-source-mapping semantics, in process), and the fragment may be checkpointed once every plugin took or
+/// dead-lettered them.
+extension PluginDispatcher: ResultDispatching {
+    public func dispatch(stream: String, records: [DispatchRecord]) -> @Sendable () async -> Bool {
+        let delivery = enqueue(stream: stream, records: records)
+        return { await delivery.wait() }
+    }
 }
 
 /// Records that a fragment and everything before it is fully processed. `false` means the lease is gone: the

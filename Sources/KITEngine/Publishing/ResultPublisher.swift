@@ -1,5 +1,6 @@
 import AWSClients
 import Foundation
+import KITAsync
 import Logging
 import Metrics
 
@@ -17,13 +18,16 @@ public struct PublishedRecord: Sendable, Equatable {
 }
 
 /// `PutRecords` to a Kinesis data stream, partition key = stream name. Records that fail are sent again (only
-/// those) with backoff until they are accepted; a fragment's records are published before the next fragment's.
+/// those) after a full-jitter backoff, round after round, until they are accepted; a fragment's records are
+/// published before the next fragment's.
 public struct KinesisResultPublisher: ResultPublisher {
     public let streamName: String
     public let eventSourceARN: String
     let client: KinesisClient
     let logger: Logger
     let workerId: String
+    /// Between rounds of re-publishing what failed.
+    var rounds = Backoff(base: .milliseconds(200), maximum: .seconds(5))
 
     public init(streamName: String, streamARN: String, client: KinesisClient, workerId: String, logger: Logger) {
         self.streamName = streamName
@@ -68,7 +72,7 @@ public struct KinesisResultPublisher: ResultPublisher {
                         "failed": "\(again.count)", "round": "\(round)",
                         "error": "\(first?.errorCode ?? outcome.lastRequestError.map { "\($0)" } ?? "?")",
                     ])
-                try await Task.sleep(for: .milliseconds(min(5000, 200 * (1 << min(round, 5)))))
+                try await rounds.sleep(retry: round)
             }
             pending = again
         }
@@ -77,13 +81,15 @@ public struct KinesisResultPublisher: ResultPublisher {
 }
 
 /// Appends one JSON line per record to a local file, each fragment's lines in one `write` and `fsync`ed before
-/// returning. Sequence numbers are a per-stream counter (millisecond start time × 10⁶ + n, so they keep increasing
+/// returning (a failed write is tried again after a full-jitter backoff, until it succeeds or the task is
+/// cancelled). Sequence numbers are a per-stream counter (millisecond start time × 10⁶ + n, so they keep increasing
 /// across restarts); `eventSourceARN` names the file.
 public final class JSONLResultPublisher: ResultPublisher {
     public let path: String
     public let eventSourceARN: String
     private let fd: Int32
     private let counters = LockedDictionary<String, UInt64>()
+    private let retries = Backoff(base: .milliseconds(100), maximum: .seconds(5))
 
     public init(path: String) throws(PublisherError) {
         self.path = path
@@ -117,7 +123,7 @@ public final class JSONLResultPublisher: ResultPublisher {
                     Logger(label: "kit.publish").error(
                         "cannot append results; retrying", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: .milliseconds(500))
+                try await retries.sleep(retry: attempt)
                 continue
             }
             break

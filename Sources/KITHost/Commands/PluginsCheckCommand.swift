@@ -50,7 +50,7 @@ extension PluginsCommand {
                 digests.formUnion(host.pluginAllowedDigests.map { $0.lowercased() })
                 region = host.region ?? region
             }
-            let (services, transport) = try PluginsCommand.hostServices(
+            let (services, transport) = try await PluginsCommand.hostServices(
                 region: region, logger: PluginsCommand.quietLogger)
             let dispatcher = PluginDispatcher(
                 configuration: .init(pluginDirectory: directory, settings: settings, allowedDigests: digests),

@@ -15,12 +15,8 @@ struct PluginsCommand: AsyncParsableCommand {
         subcommands: [Check.self, Invoke.self])
 
     /// What both subcommands need: the host's services, as `kithost run` would lend them.
-    static func hostServices(region configured: String?, logger: Logger) throws -> (HostServices, HTTPClient) {
+    static func hostServices(region configured: String?, logger: Logger) async throws -> (HostServices, HTTPClient) {
         let environment = ProcessInfo.processInfo.environment
-        guard let region = configured ?? RegionResolver.resolve(environment: environment) else {
-            printError("kithost plugins: no region: set region in the configuration, AWS_REGION or a profile region")
-            throw ExitCode(2)
-        }
         let transport: HTTPClient
         do {
             transport = try HTTPClient(logger: logger)
@@ -28,11 +24,17 @@ struct PluginsCommand: AsyncParsableCommand {
             printError("kithost plugins: \(error)")
             throw ExitCode(2)
         }
-        let services = HostServices(
-            transport: transport,
-            credentialProvider: RefreshingCredentialProvider.standard(transport: transport, environment: environment),
-            region: region, logger: logger)
-        return (services, transport)
+        do {
+            let aws = try AWSClientFactory(
+                region: configured, transport: transport,
+                credentials: RefreshingCredentialProvider.standard(transport: transport, environment: environment),
+                environment: environment, logger: logger)
+            return (aws.hostServices(logger: logger), transport)
+        } catch {
+            await transport.shutdown()
+            printError("kithost plugins: \(error)")
+            throw ExitCode(2)
+        }
     }
 
     static var quietLogger: Logger {

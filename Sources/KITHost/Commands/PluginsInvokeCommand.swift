@@ -41,7 +41,7 @@ extension PluginsCommand {
                 printError("kithost plugins invoke: no such plugin file or directory: \(plugin)")
                 throw ExitCode(2)
             }
-            let (services, transport) = try PluginsCommand.hostServices(
+            let (services, transport) = try await PluginsCommand.hostServices(
                 region: region, logger: PluginsCommand.quietLogger)
             // The configuration is keyed by plugin name, needed before `create`: `--plugin`, else the file's name
             // (`libName.so` holds plugin Name by convention), else the directory's only plugin file.

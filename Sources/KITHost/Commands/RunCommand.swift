@@ -4,6 +4,7 @@ import AWSSigning
 import ArgumentParser
 import CKITHostSupport
 import Foundation
+import HTTPTransport
 import KITEngine
 import Logging
 import Metrics
@@ -61,13 +62,22 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "kithost")
         let transport = try HostRunner.makeTransport(logger: Logger(label: "kit.http"))
-        let credentials = RefreshingCredentialProvider.standard(transport: transport, environment: environment)
+        // The region is resolved here, once, for every client of the process.
+        let aws: AWSClientFactory
+        do {
+            aws = try AWSClientFactory(
+                region: configuration.region, transport: transport,
+                credentials: RefreshingCredentialProvider.standard(transport: transport, environment: environment),
+                environment: environment, logger: logger)
+        } catch {
+            await transport.shutdown()
+            FileHandle.standardError.write(Data("kithost: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let prometheus = PrometheusCollectorRegistry()
         var prometheusFactory = PrometheusMetricsFactory(registry: prometheus)
         prometheusFactory.nameAndLabelSanitizer = { name, labels in (MetricName.prometheusName(name), labels) }
-        let cloudWatch = try HostRunner.makeCloudWatch(
-            configuration: configuration, transport: transport, credentials: credentials, environment: environment,
-            logger: logger)
+        let cloudWatch = try HostRunner.makeCloudWatch(configuration: configuration, aws: aws, logger: logger)
         if let cloudWatch {
             MetricsSystem.bootstrap(MultiplexMetricsHandler(factories: [prometheusFactory, cloudWatch]))
         } else {
@@ -75,9 +85,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             try await HostRunner.run(
-                configuration: configuration, transport: transport, credentials: credentials,
-                environment: environment, backends: .init(prometheus: prometheus, cloudWatch: cloudWatch),
-                logger: logger, onListening: { url in writeLine("kithost listening on \(url)", to: 1) })
+                configuration: configuration, transport: transport, aws: aws,
+                backends: .init(prometheus: prometheus, cloudWatch: cloudWatch), logger: logger,
+                onListening: { url in writeLine("kithost listening on \(url)", to: 1) })
         } catch let error as PluginStartError {
             FileHandle.standardError.write(Data("kithost: not starting: \(error)\n".utf8))
             throw ExitCode(2)

@@ -1,8 +1,12 @@
+import AWSClients
+import AWSSigV4
+import AWSSigning
 import ArgumentParser
 import Foundation
 import HTTPTransport
 import KITEngine
 import KITLeases
+import Logging
 
 /// `kithost status --config FILE [--json]`: the lease table of the configured store (owner, counter, checkpoint,
 /// checkpoint age, lag). Reads only: it never creates the store, the table or a lease.
@@ -24,11 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
             printError("kithost status: \(error)")
             throw ExitCode(2)
         }
-        let location: LeaseStoreLocation =
-            switch configuration.leaseStore {
-            case .sqlite(let path): .sqlite(path: path)
-            case .dynamoDB(let table): .dynamoDB(table: table)
-            }
+        let location = configuration.leaseStore.location
         if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
             printError("kithost status: no lease store at \(path) (no worker has run with this configuration yet)")
             throw ExitCode(1)
@@ -42,8 +42,11 @@ struct StatusCommand: AsyncParsableCommand {
         }
         let listed: Result<[Lease], any Error>
         do {
-            let store = try LeaseStoreFactory.makeStore(location, region: configuration.region, transport: http)
-            listed = .success(try await store.list())
+            listed = .success(try await Self.store(configuration, transport: http).list())
+        } catch let error as ConfigurationError {
+            await http.shutdown()
+            printError("kithost status: \(error)")
+            throw ExitCode(2)
         } catch {
             listed = .failure(error)
         }
@@ -59,5 +62,17 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             print(report.table(), terminator: "")
         }
+    }
+
+    /// The configured store, read-only use: a SQLite file needs no AWS; a DynamoDB table is reached through the
+    /// host's client factory (its region resolved as `kithost run` resolves it).
+    static func store(_ configuration: HostConfiguration, transport: HTTPClient) throws -> any LeaseStore {
+        if case .sqlite(let path) = configuration.leaseStore { return SQLiteLeaseStore(path: path) }
+        let environment = ProcessInfo.processInfo.environment
+        let aws = try AWSClientFactory(
+            region: configuration.region, transport: transport,
+            credentials: RefreshingCredentialProvider.standard(transport: transport, environment: environment),
+            environment: environment, logger: Logger(label: "kithost.status"))
+        return try aws.leaseStore(configuration.leaseStore)
     }
 }

@@ -52,7 +52,8 @@ final class EchoModelServer: Sendable {
             if b.failEvery > 0, call % b.failEvery == 0 {
                 self.state.withLock { $0.failures += 1 }
                 if b.failStatus == 0 {
-                    try await Task.sleep(for: .seconds(30))
+                    // Held past the caller's timeout; the server's graceful shutdown at the end of a test ends it.
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(30)) }
                 }
                 return Response(
                     status: .init(code: b.failStatus == 0 ? 500 : b.failStatus),
@@ -72,12 +73,7 @@ final class EchoModelServer: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in bound.withLock { $0 = channel.localAddress?.port } }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await withService(app) {
             try await waitUntil(timeout: .seconds(180), "echo model server to bind") { bound.withLock { $0 } != nil }
             let port = bound.withLock { $0 } ?? 0
             return try await body("http://127.0.0.1:\(port)")

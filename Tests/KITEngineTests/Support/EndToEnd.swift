@@ -26,12 +26,7 @@ struct EndToEnd {
         var logger = Logger(label: "kvs-local")
         logger.logLevel = .critical
         let server = KVSLocalServer(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await server.run()
-                return nil
-            }
-            defer { group.cancelAll() }
+        return try await withService(server) {
             let url = try await server.listeningURL()
             return try await body(server, url)
         }

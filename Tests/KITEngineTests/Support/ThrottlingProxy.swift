@@ -71,12 +71,7 @@ final class ThrottlingProxy: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in bound.withLock { $0 = channel.localAddress?.port } }, logger: logger)
-        let result = try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await app.runService()
-                return nil
-            }
-            defer { group.cancelAll() }
+        let result = try await withService(app) {
             try await waitUntil(timeout: .seconds(180), "proxy to bind") { bound.withLock { $0 } != nil }
             return try await body("http://127.0.0.1:\(bound.withLock { $0 } ?? 0)")
         }

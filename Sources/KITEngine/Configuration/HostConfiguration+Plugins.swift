@@ -1,28 +1,6 @@
 import Foundation
 import KITPlugins
 
-/// The engine's seam to the plugins: each fragment's published records go to the ``PluginDispatcher`` (Lambda
-/// event-source-mapping semantics, in process); the fragment may be checkpointed once every plugin took or
-/// dead-lettered them.
-public struct PluginResultDispatcher: ResultDispatching {
-    public let dispatcher: PluginDispatcher
-
-    public init(dispatcher: PluginDispatcher) { self.dispatcher = dispatcher }
-
-    public func dispatch(stream: String, records: [ResultEnvelope]) -> @Sendable () async -> Bool {
-        let delivery = dispatcher.enqueue(
-            stream: stream,
-            records: records.map {
-                DispatchRecord(
-                    streamName: $0.streamName, data: $0.data, partitionKey: $0.partitionKey,
-                    sequenceNumber: $0.sequenceNumber, approximateArrivalTimestamp: $0.arrivalTimestamp,
-                    eventSourceARN: $0.eventSourceARN, awsRegion: $0.awsRegion, image: $0.image,
-                    imageContentType: $0.imageContentType)
-            })
-        return { await delivery.wait() }
-    }
-}
-
 extension HostConfiguration {
     /// Each entry under `plugins` split into the plugin's own configuration and the host's keys (`optional`,
     /// `rawCredentials`), which the plugin never sees.
