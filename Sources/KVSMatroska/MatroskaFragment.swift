@@ -27,6 +27,11 @@ public struct MatroskaFragment: Sendable {
         let nanos = (clusterTimecode ?? 0) &+ Int64(frame.timeCode)
         return nanos.multipliedReportingOverflow(by: Int64(clamping: timecodeScale)).partialValue / 1_000_000
     }
+
+    /// How far into its Cluster (a KVS fragment: one Cluster) the frame is, in milliseconds.
+    public func offsetMillis(of frame: MatroskaFrame) -> Int64 {
+        Int64(frame.timeCode).multipliedReportingOverflow(by: Int64(clamping: timecodeScale)).partialValue / 1_000_000
+    }
 }
 
 /// A TrackEntry.

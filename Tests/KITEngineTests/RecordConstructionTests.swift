@@ -19,7 +19,7 @@ import Testing
 
     static func sampled(_ outcome: InferenceOutcome) -> StreamPipeline.SampledFrame {
         StreamPipeline.SampledFrame(
-            frame: frame, trackNumber: 1, timestampMillis: 1_700_000_000_480,
+            frame: frame, trackNumber: 1, offsetMillis: 480,
             image: FrameImager.Image(bytes: Array("abc".utf8), width: 1280, height: 720),
             outcome: OutcomeSlot())
     }

@@ -11,7 +11,9 @@ extension StreamPipeline {
     struct SampledFrame: Sendable {
         var frame: MatroskaFrame
         var trackNumber: UInt64
-        var timestampMillis: Int64
+        /// How far into its fragment the frame is: the record's absolute frame time is the fragment's producer
+        /// timestamp plus this.
+        var offsetMillis: Int64
         var image: FrameImager.Image
         var outcome: OutcomeSlot
     }
@@ -80,7 +82,7 @@ extension StreamPipeline {
                     continue
                 }
                 let sampled = SampledFrame(
-                    frame: frame, trackNumber: track.number, timestampMillis: millis, image: image,
+                    frame: frame, trackNumber: track.number, offsetMillis: fragment.offsetMillis(of: frame), image: image,
                     outcome: OutcomeSlot())
                 frames.yield(InferenceJob(image: image.bytes, reservation: reservation, outcome: sampled.outcome))
                 work.frames.append(sampled)

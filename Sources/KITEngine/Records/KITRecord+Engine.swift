@@ -14,8 +14,12 @@ extension KITRecord {
             streamName: streamName, fragmentMetaData: fragment.description,
             frameMetaData: sampled.frame.description, sageMakerOutput: outcome.response?.body ?? [],
             fragment: KITRecord.Fragment(fragment),
+            // Absolute (milliseconds since 1970), whatever time base the producer's timecodes use: the fragment's
+            // producer timestamp (KVS's AWS_KINESISVIDEO_PRODUCER_TIMESTAMP tag, the fragment's start) plus how
+            // far into the fragment the frame is — what a four-key record's frame time is derived as, too.
             frame: KITRecord.Frame(
-                sampled.frame, trackNumber: sampled.trackNumber, timestampMillis: sampled.timestampMillis),
+                sampled.frame, trackNumber: sampled.trackNumber,
+                timestampMillis: fragment.producerTimestampMillis &+ sampled.offsetMillis),
             image: KITRecord.Image(sampled.image, contentType: imageContentType),
             inference: KITRecord.Inference(outcome), processing: processing)
     }
@@ -32,8 +36,8 @@ extension KITRecord.Fragment {
 }
 
 extension KITRecord.Frame {
-    /// `timestampMillis` is the frame's absolute time as the parser computes it
-    /// (`MatroskaFragment.timestampMillis(of:)`); the track number is written clamped to `Int`, as it always was.
+    /// `timestampMillis` is the frame's absolute time; the track number is written clamped to `Int`, as it always
+    /// was.
     init(_ frame: MatroskaFrame, trackNumber: UInt64, timestampMillis: Int64) {
         self.init(
             trackNumber: Int(clamping: trackNumber), timeCode: Int(frame.timeCode), keyFrame: frame.keyFrame,
