@@ -28,10 +28,22 @@ public struct MatroskaFragment: Sendable {
         return nanos.multipliedReportingOverflow(by: Int64(clamping: timecodeScale)).partialValue / 1_000_000
     }
 
-    /// How far into its Cluster (a KVS fragment: one Cluster) the frame is, in milliseconds.
-    public func offsetMillis(of frame: MatroskaFrame) -> Int64 {
-        Int64(frame.timeCode).multipliedReportingOverflow(by: Int64(clamping: timecodeScale)).partialValue / 1_000_000
+    /// When the fragment starts, in milliseconds on its time base, as KVS dates a fragment (its producer
+    /// timestamp): the earlier of its Cluster's timecode and its first video frame — frames reordered for B-frames
+    /// may carry timecodes before the Cluster's.
+    public var startMillis: Int64 {
+        let cluster =
+            (clusterTimecode ?? 0).multipliedReportingOverflow(by: Int64(clamping: timecodeScale))
+            .partialValue / 1_000_000
+        let video = videoTrack
+        let first = frames.lazy.filter { video == nil || $0.trackNumber == video?.number }
+            .map { timestampMillis(of: $0) }.min()
+        return min(cluster, first ?? cluster)
     }
+
+    /// How far into the fragment the frame is, in milliseconds from ``startMillis``: the fragment's producer
+    /// timestamp plus this is the frame's absolute time.
+    public func offsetMillis(of frame: MatroskaFrame) -> Int64 { timestampMillis(of: frame) - startMillis }
 }
 
 /// A TrackEntry.

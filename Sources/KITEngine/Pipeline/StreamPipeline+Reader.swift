@@ -82,7 +82,8 @@ extension StreamPipeline {
                     continue
                 }
                 let sampled = SampledFrame(
-                    frame: frame, trackNumber: track.number, offsetMillis: fragment.offsetMillis(of: frame), image: image,
+                    frame: frame, trackNumber: track.number, offsetMillis: fragment.offsetMillis(of: frame),
+                    image: image,
                     outcome: OutcomeSlot())
                 frames.yield(InferenceJob(image: image.bytes, reservation: reservation, outcome: sampled.outcome))
                 work.frames.append(sampled)

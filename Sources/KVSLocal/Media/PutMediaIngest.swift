@@ -220,11 +220,10 @@ struct PutMediaIngest {
     /// first video track (else of all frames) plus one frame duration (the track's default duration, else the
     /// average spacing).
     static func timing(of fragment: MatroskaFragment) -> (startMillis: Int64, durationMillis: Int64) {
-        let clusterMillis = millis(fragment.clusterTimecode ?? 0, scale: fragment.timecodeScale)
         let video = fragment.videoTrack
         let frames = fragment.frames.filter { video == nil || $0.trackNumber == video?.number }
         let times = frames.map { fragment.timestampMillis(of: $0) }
-        guard let first = times.min(), let last = times.max() else { return (clusterMillis, 0) }
+        guard let first = times.min(), let last = times.max() else { return (fragment.startMillis, 0) }
         var frameMillis: Int64 = 0
         if let nanos = video?.defaultDurationNanos
             ?? fragment.track(frames.first?.trackNumber ?? 0)?.defaultDurationNanos
@@ -233,7 +232,7 @@ struct PutMediaIngest {
         } else if times.count > 1 {
             frameMillis = (last - first) / Int64(times.count - 1)
         }
-        return (min(clusterMillis, first), last - first + frameMillis)
+        return (fragment.startMillis, last - first + frameMillis)
     }
 
     static func millis(_ timecode: Int64, scale: UInt64) -> Int64 {
