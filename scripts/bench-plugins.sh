@@ -24,24 +24,75 @@ swift build -c release --package-path Benchmarks --scratch-path .build-bench --p
 swift build -c release --package-path Benchmarks --scratch-path .build-bench --product S3Archive >&2
 BENCH=.build-bench/release/PluginBench
 
-# A C plugin that completes every invocation at once: the host's own cost, nothing else.
-mkdir -p "$work/noop" "$work/archive"
-cat > "$work/noop.c" <<'C'
+# C plugins that complete every invocation at once — the host's own cost, nothing else — one per ABI version:
+# version 1 (synchronous create, the layout every host so far loads) and version 2.
+mkdir -p "$work/noop1" "$work/noop2" "$work/archive"
+cat > "$work/noop1.c" <<'C'
 #include "kit_plugin.h"
-static int32_t create(const kit_plugin_descriptor *d, const uint8_t *c, size_t n, const kit_host_services *s,
+static int32_t create(const kit_plugin_descriptor_v1 *d, const uint8_t *c, size_t n, const kit_host_services *s,
                       void **instance, char *e, size_t cap) { (void)d; (void)c; (void)n; (void)e; (void)cap;
                       *instance = (void *)s; return KIT_STATUS_OK; }
-static void handle(void *i, uint64_t v, const uint8_t *ev, size_t n, int64_t dl, kit_handle_completion done,
+static void handle(void *i, uint64_t v, const uint8_t *ev, size_t n, int64_t dl, kit_handle_completion_v1 done,
                    void *ctx) { (void)i; (void)v; (void)ev; (void)n; (void)dl; done(ctx, KIT_STATUS_OK, 0); }
 static void cancel(void *i, uint64_t v) { (void)i; (void)v; }
 static void destroy(void *i) { (void)i; }
-static const kit_plugin_descriptor d = { KIT_PLUGIN_ABI_VERSION, sizeof(kit_plugin_descriptor), "NoopC", "1", 0,
-                                         create, handle, cancel, destroy };
-const kit_plugin_descriptor *kit_plugin_entry(uint32_t abi) { (void)abi; return &d; }
+static const kit_plugin_descriptor_v1 d = { 1, sizeof(kit_plugin_descriptor_v1), "NoopC", "1", 0,
+                                            create, handle, cancel, destroy };
+const void *kit_plugin_entry(uint32_t abi) { (void)abi; return &d; }
 C
-cc -O2 -shared -fPIC -I Sources/CKITPlugin/include -o "$work/noop/libnoop.so" "$work/noop.c"
-echo "== dispatch overhead"
-"$BENCH" overhead --c-plugin "$work/noop/libnoop.so" --records 20000
+cat > "$work/noop2.c" <<'C'
+#include "kit_plugin.h"
+static void create(const kit_plugin_descriptor *d, const uint8_t *c, size_t n, const kit_host_services *s,
+                   kit_create_completion done, void *ctx) { (void)d; (void)c; (void)n; done(ctx, (void *)s, 0); }
+static void handle(void *i, uint64_t v, const uint8_t *ev, size_t n, int64_t dl, kit_handle_completion done,
+                   void *ctx) { (void)i; (void)v; (void)ev; (void)n; (void)dl; done(ctx, KIT_STATUS_OK, 0, 0); }
+static void cancel(void *i, uint64_t v) { (void)i; (void)v; }
+static void destroy(void *i) { (void)i; }
+static const kit_plugin_descriptor d = { 2, sizeof(kit_plugin_descriptor), "NoopC", "1", 0,
+                                         create, handle, cancel, destroy };
+const void *kit_plugin_entry(uint32_t abi) { (void)abi; return &d; }
+C
+cc -O2 -shared -fPIC -I Sources/CKITPlugin/include -o "$work/noop1/libnoop.so" "$work/noop1.c"
+cc -O2 -shared -fPIC -I Sources/CKITPlugin/include -o "$work/noop2/libnoop.so" "$work/noop2.c"
+
+# The anchor: the dispatcher before ABI 2 (its own PluginBench, from that commit), on the same version-1 C plugin,
+# in this same run. KIT_BENCH_BASELINE=<rev> picks another baseline; =none skips it.
+BASELINE=${KIT_BENCH_BASELINE:-c8af865}
+if [ "$BASELINE" != none ] && git cat-file -e "$BASELINE^{commit}" 2>/dev/null; then
+  base="$work/baseline"
+  mkdir -p "$base"
+  git archive "$BASELINE" | tar -x -C "$base"
+  swift build -c release --package-path "$base" --scratch-path "$PWD/.build-bench-baseline" --product PluginBench >&2
+fi
+# Rounds alternate between the baseline and this tree, so both see the same machine; medians are compared.
+ROUNDS=${KIT_BENCH_ROUNDS:-5}
+for round in $(seq 1 "$ROUNDS"); do
+  if [ -x .build-bench-baseline/release/PluginBench ] && [ "$BASELINE" != none ]; then
+    .build-bench-baseline/release/PluginBench overhead --c-plugin "$work/noop1/libnoop.so" --records 20000 \
+      | sed "s/^/baseline /" >> "$work/rounds.txt"
+  fi
+  "$BENCH" overhead --c-plugin "$work/noop1/libnoop.so" --records 20000 | sed "s/^/current /" >> "$work/rounds.txt"
+  "$BENCH" overhead --c-plugin "$work/noop2/libnoop.so" --records 20000 | grep "overhead C" \
+    | sed "s/^/current-abi2 /" >> "$work/rounds.txt"
+done
+echo "== dispatch overhead: median of $ROUNDS alternating rounds, µs per record (ratio below 1.00: this tree is faster)"
+python3 - "$work/rounds.txt" "$BASELINE" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(\S+) overhead (C|SDK) batch (\d+): ([\d.]+)", line)
+    if m: rows.setdefault((m[1], m[2], int(m[3])), []).append(float(m[4]))
+med = {k: statistics.median(v) for k, v in rows.items()}
+for kind in ("C", "SDK"):
+    for batch in (1, 100):
+        new, old = med.get(("current", kind, batch)), med.get(("baseline", kind, batch))
+        line = f"{kind:3} batch {batch:3}: this tree {new:7.2f}"
+        if old: line += f"   baseline {sys.argv[2]} {old:7.2f}   ratio {new / old:.2f}"
+        print(line)
+for batch in (1, 100):
+    if ("current-abi2", "C", batch) in med:
+        print(f"C (ABI-2 plugin) batch {batch:3}: this tree {med[('current-abi2', 'C', batch)]:7.2f}")
+PY
 
 # The blog's handler, extracted from the blog text, run over the same events.
 cat > "$work/blog_handler.py" <<PY
