@@ -85,6 +85,9 @@ let package = Package(
         .target(name: "KITAsync", swiftSettings: strict),
         // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
         .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
+        // The `kit_pair` conversions of both sides of the boundary: one source, linked into the host and into each
+        // plugin image.
+        .target(name: "KITPluginPairs", dependencies: ["CKITPlugin"], swiftSettings: strict),
         // kithost's process set-up in C: signals unblocked before main (a parent may have blocked SIGTERM).
         .target(name: "CKITHostSupport", path: "Sources/CKITHostSupport"),
 
@@ -132,8 +135,8 @@ let package = Package(
         .target(
             name: "KITPlugins",
             dependencies: [
-                "CKITPlugin", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log, metrics,
-                host("ServiceLifecycle", "swift-service-lifecycle"),
+                "CKITPlugin", "KITPluginPairs", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport",
+                log, metrics, host("ServiceLifecycle", "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The host engine: configuration, discovery, the per-stream pipeline, inference, publishing, metrics.
@@ -165,7 +168,9 @@ let package = Package(
         // host-services table), no crypto (the host signs AWS requests: `aws_sign`) and no host package.
         .target(
             name: "PluginAPI",
-            dependencies: ["CKITPlugin", "AWSClients", "AWSCore", "HTTPTransportCore", "KITRecords", log, metrics],
+            dependencies: [
+                "CKITPlugin", "KITPluginPairs", "AWSClients", "AWSCore", "HTTPTransportCore", "KITRecords", log, metrics,
+            ],
             swiftSettings: strict),
         // A plugin's tests: its handler in process with test services (real HTTP to local servers, SigV4 with test
         // credentials), KIT record and event builders, logs and metrics captured. Test code only: it links the
