@@ -117,11 +117,13 @@ let package = Package(
         .target(
             name: "AWSSigning", dependencies: ["AWSClients", "AWSSigV4", "AWSCore", "HTTPTransportCore", log],
             swiftSettings: strict),
-        // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging).
+        // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging);
+        // the request/response shapes the AWS clients have are theirs (AWSClients), the others its own.
         .target(
             name: "KVSLocal",
             dependencies: [
-                "KVSMatroska", "AWSSigV4", host("Hummingbird", "hummingbird"), host("HummingbirdCore", "hummingbird"),
+                "KVSMatroska", "AWSClients", "AWSSigV4", host("Hummingbird", "hummingbird"),
+                host("HummingbirdCore", "hummingbird"),
                 host("HTTPTypes", "swift-http-types"), host("NIOCore", "swift-nio"), host("NIOPosix", "swift-nio"),
                 host("ServiceLifecycle", "swift-service-lifecycle"), log,
             ],
