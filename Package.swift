@@ -66,6 +66,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Tests only (KITTestSupport), under the Host trait.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Thin C shims: one per C library, each with one header of `static inline` wrappers.
@@ -194,8 +197,17 @@ let package = Package(
             name: "CocoLabelerEntry", dependencies: ["CocoLabeler"], path: "Plugins/CocoLabeler/Entry",
             swiftSettings: strict),
 
-        // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
-        .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
+        // What test targets share: paths, subprocesses (swift-subprocess, whose module is aliased because
+        // `Subprocess` is this target's own helper), long-running children stopped by PID, moto, an in-process KVS.
+        .target(
+            name: "KITTestSupport",
+            dependencies: [
+                "KVSLocal", log, host("SystemPackage", "swift-system"),
+                .product(
+                    name: "Subprocess", package: "swift-subprocess", moduleAliases: ["Subprocess": "SwiftSubprocess"],
+                    condition: .when(traits: ["Host"])),
+            ],
+            path: "Tests/KITTestSupport", swiftSettings: strict),
 
         .testTarget(name: "KITAsyncTests", dependencies: ["KITAsync"], swiftSettings: strict),
         // The bundled plugins' own tests, through PluginTesting (as a plugin author's are).
@@ -209,17 +221,18 @@ let package = Package(
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
-        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore", "KITTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "HTTPTransportTests", dependencies: ["HTTPTransport", "HTTPTransportCore"], swiftSettings: strict),
         .testTarget(
             name: "AWSClientsTests",
-            dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "AWSCore", "HTTPTransport", log],
+            dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "AWSCore", "HTTPTransport", "KITTestSupport", log],
             swiftSettings: strict),
         .testTarget(
             name: "KVSLocalTests",
             dependencies: [
-                "KVSLocal", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                "KVSLocal", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITTestSupport",
                 host("ServiceLifecycle", "swift-service-lifecycle"), log,
             ],
             swiftSettings: strict),
@@ -236,7 +249,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "KITLeasesTests",
-            dependencies: ["KITLeases", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log],
+            dependencies: [
+                "KITLeases", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KITTestSupport", log,
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "KITPluginsTests",
