@@ -66,6 +66,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // Tests only (KITTestSupport), under the Host trait.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Thin C shims: one per C library, each with one header of `static inline` wrappers.
@@ -85,6 +88,9 @@ let package = Package(
         .target(name: "KITAsync", swiftSettings: strict),
         // The plugin ABI: one C header, shared by the host's loader and the SDK (and any plugin in C).
         .target(name: "CKITPlugin", path: "Sources/CKITPlugin"),
+        // The `kit_pair` conversions of both sides of the boundary: one source, linked into the host and into each
+        // plugin image.
+        .target(name: "KITPluginPairs", dependencies: ["CKITPlugin"], swiftSettings: strict),
         // kithost's process set-up in C: signals unblocked before main (a parent may have blocked SIGTERM).
         .target(name: "CKITHostSupport", path: "Sources/CKITHostSupport"),
 
@@ -114,11 +120,13 @@ let package = Package(
         .target(
             name: "AWSSigning", dependencies: ["AWSClients", "AWSSigV4", "AWSCore", "HTTPTransportCore", log],
             swiftSettings: strict),
-        // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging).
+        // A faithful local Kinesis Video Streams server (control plane, PutMedia, GetMedia, archived media, tagging);
+        // the request/response shapes the AWS clients have are theirs (AWSClients), the others its own.
         .target(
             name: "KVSLocal",
             dependencies: [
-                "KVSMatroska", "AWSSigV4", host("Hummingbird", "hummingbird"), host("HummingbirdCore", "hummingbird"),
+                "KVSMatroska", "AWSClients", "AWSSigV4", host("Hummingbird", "hummingbird"),
+                host("HummingbirdCore", "hummingbird"),
                 host("HTTPTypes", "swift-http-types"), host("NIOCore", "swift-nio"), host("NIOPosix", "swift-nio"),
                 host("ServiceLifecycle", "swift-service-lifecycle"), log,
             ],
@@ -132,8 +140,8 @@ let package = Package(
         .target(
             name: "KITPlugins",
             dependencies: [
-                "CKITPlugin", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log, metrics,
-                host("ServiceLifecycle", "swift-service-lifecycle"),
+                "CKITPlugin", "KITPluginPairs", "KITAsync", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport",
+                log, metrics, host("ServiceLifecycle", "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         // The host engine: configuration, discovery, the per-stream pipeline, inference, publishing, metrics.
@@ -165,7 +173,9 @@ let package = Package(
         // host-services table), no crypto (the host signs AWS requests: `aws_sign`) and no host package.
         .target(
             name: "PluginAPI",
-            dependencies: ["CKITPlugin", "AWSClients", "AWSCore", "HTTPTransportCore", "KITRecords", log, metrics],
+            dependencies: [
+                "CKITPlugin", "KITPluginPairs", "AWSClients", "AWSCore", "HTTPTransportCore", "KITRecords", log, metrics,
+            ],
             swiftSettings: strict),
         // A plugin's tests: its handler in process with test services (real HTTP to local servers, SigV4 with test
         // credentials), KIT record and event builders, logs and metrics captured. Test code only: it links the
@@ -187,8 +197,17 @@ let package = Package(
             name: "CocoLabelerEntry", dependencies: ["CocoLabeler"], path: "Plugins/CocoLabeler/Entry",
             swiftSettings: strict),
 
-        // What test targets share: paths, subprocesses, long-running children stopped by PID, moto.
-        .target(name: "KITTestSupport", path: "Tests/KITTestSupport", swiftSettings: strict),
+        // What test targets share: paths, subprocesses (swift-subprocess, whose module is aliased because
+        // `Subprocess` is this target's own helper), long-running children stopped by PID, moto, an in-process KVS.
+        .target(
+            name: "KITTestSupport",
+            dependencies: [
+                "KVSLocal", log, host("SystemPackage", "swift-system"),
+                .product(
+                    name: "Subprocess", package: "swift-subprocess", moduleAliases: ["Subprocess": "SwiftSubprocess"],
+                    condition: .when(traits: ["Host"])),
+            ],
+            path: "Tests/KITTestSupport", swiftSettings: strict),
 
         .testTarget(name: "KITAsyncTests", dependencies: ["KITAsync"], swiftSettings: strict),
         // The bundled plugins' own tests, through PluginTesting (as a plugin author's are).
@@ -202,17 +221,18 @@ let package = Package(
         .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
         .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
-        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore"], swiftSettings: strict),
+        .testTarget(
+            name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore", "KITTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "HTTPTransportTests", dependencies: ["HTTPTransport", "HTTPTransportCore"], swiftSettings: strict),
         .testTarget(
             name: "AWSClientsTests",
-            dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "AWSCore", "HTTPTransport", log],
+            dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "AWSCore", "HTTPTransport", "KITTestSupport", log],
             swiftSettings: strict),
         .testTarget(
             name: "KVSLocalTests",
             dependencies: [
-                "KVSLocal", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska",
+                "KVSLocal", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KVSMatroska", "KITTestSupport",
                 host("ServiceLifecycle", "swift-service-lifecycle"), log,
             ],
             swiftSettings: strict),
@@ -229,7 +249,9 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "KITLeasesTests",
-            dependencies: ["KITLeases", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", log],
+            dependencies: [
+                "KITLeases", "AWSClients", "AWSSigning", "AWSSigV4", "HTTPTransport", "KITTestSupport", log,
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "KITPluginsTests",

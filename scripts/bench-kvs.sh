@@ -9,24 +9,15 @@
 #
 #   scripts/bench-kvs.sh            # STREAMS=4 LOOPS=30 LIVE=50 LIVE_SECONDS=15 (env)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/bench.sh"
 STREAMS=${STREAMS:-4}
 LOOPS=${LOOPS:-30}
 LIVE=${LIVE:-50}
 LIVE_SECONDS=${LIVE_SECONDS:-15}
-PY=${PYTHON:-$( [ -x .venv/bin/python3 ] && echo .venv/bin/python3 || command -v python3 )}
 CONSUMER_MIRROR=${CONSUMER_MIRROR:-/work/.mirror/aws-samples+amazon-kinesis-video-streams-consumer-library-for-python/repo}
 
-work=$(mktemp -d /tmp/kit-bench-kvs.XXXXXX)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then { kill -9 "$server_pid"; wait "$server_pid"; } 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-swift build -c release --package-path Benchmarks --scratch-path .build-bench --product kithost >&2
-swift build -c release --package-path Benchmarks --scratch-path .build-bench --product KVSBench >&2
+bench_init kvs
+bench_build kithost KVSBench
 KITHOST=.build-bench/release/kithost
 BENCH=.build-bench/release/KVSBench
 
@@ -38,6 +29,7 @@ echo "clip: $(stat -c %s "$work/clip.mkv") bytes, 10 fragments; $(nproc) cores"
 "$KITHOST" kvs-local --port 0 --data "$work/data" --no-limits --no-sync --get-media-idle-timeout 5 \
   --log-level warning > "$work/url" 2> "$work/server.log" &
 server_pid=$!
+bench_track "$server_pid"
 for _ in $(seq 1 200); do [ -s "$work/url" ] && break; sleep 0.05; done
 URL=$(head -1 "$work/url")
 echo "server: $URL (pid $server_pid)"

@@ -7,21 +7,12 @@
 #
 #   scripts/bench-plugins.sh [SECONDS_OF_VIDEO=30]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/bench.sh"
 VIDEO_SECONDS=${1:-30}
-PY=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || command -v python3 )}
 SEED=${KIT_SEED:-../shared/seed/kit-blog-ko.txt}
 
-work=$(mktemp -d /tmp/kit-bench-plugins.XXXXXX)
-moto_pid=""
-cleanup() {
-  if [ -n "$moto_pid" ]; then { kill -9 "$moto_pid"; wait "$moto_pid"; } 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-swift build -c release --package-path Benchmarks --scratch-path .build-bench --product PluginBench >&2
-swift build -c release --package-path Benchmarks --scratch-path .build-bench --product S3Archive >&2
+bench_init plugins
+bench_build PluginBench S3Archive
 BENCH=.build-bench/release/PluginBench
 
 # C plugins that complete every invocation at once — the host's own cost, nothing else — one per ABI version:
@@ -116,6 +107,7 @@ ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=25 -t 
   "$work/in.mkv"
 "$PY" -c 'from moto.server import main; main(["-H", "127.0.0.1", "-p", "0"])' < /dev/null 2> "$work/moto.log" &
 moto_pid=$!
+bench_track "$moto_pid"
 for _ in $(seq 1 600); do
   port=$(grep -o 'Running on http://127.0.0.1:[0-9]*' "$work/moto.log" | grep -o '[0-9]*$' || true)
   [ -n "$port" ] && break

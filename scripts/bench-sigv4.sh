@@ -5,16 +5,14 @@
 #
 #   scripts/bench-sigv4.sh [SECONDS=2]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/bench.sh"
 SECONDS_PER_RUN=${1:-2}
-PY=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || command -v python3 )}
 
-work=$(mktemp -d /tmp/kit-bench-sigv4.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+bench_init sigv4
 
 # --- build ---------------------------------------------------------------------------------------------------------
 # SigV4Bench lives in the Benchmarks package (Benchmarks/Package.swift), which depends on this one by path.
-swift build -c release --package-path Benchmarks --scratch-path .build-bench --product SigV4Bench >&2
+bench_build SigV4Bench
 BENCH=.build-bench/release/SigV4Bench
 
 # --- botocore: the same request, the same time, SigV4Auth.add_auth in a loop --------------------------------------------

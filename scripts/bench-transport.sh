@@ -7,23 +7,16 @@
 # The server is Python, but it sends the payload with sendfile(2) from a sparse file in /tmp, so the kernel
 # does the copying and the clients (not the server) are what is measured.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib/bench.sh"
 SIZE_MB=${1:-1024}
 STREAMS=${2:-200}
 RUNS=${RUNS:-5}
-PY=${PYTHON:-$( [ -x .venv/bin/python3 ] && echo .venv/bin/python3 || command -v python3 )}
 
-work=$(mktemp -d /tmp/kit-bench-transport.XXXXXX)
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_init transport
 
 # --- build -------------------------------------------------------------------------------------------------
 # TransportBench lives in the Benchmarks package (Benchmarks/Package.swift), which depends on this one by path.
-swift build -c release --package-path Benchmarks --scratch-path .build-bench --product TransportBench >&2
+bench_build TransportBench
 BENCH=.build-bench/release/TransportBench
 
 # --- server --------------------------------------------------------------------------------------------------
@@ -76,6 +69,7 @@ httpd.serve_forever()
 PY
 "$PY" "$work/server.py" "$work/big.bin" > "$work/port" &
 server_pid=$!
+bench_track "$server_pid"
 for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 PORT=$(head -1 "$work/port")
 BASE="http://127.0.0.1:$PORT"

@@ -3,8 +3,20 @@ import AWSCore
 import Foundation
 import HTTPTransportCore
 
-// Each service client's resolving initialiser with a credential provider (SigV4) instead of a signer.
+// The service clients' resolving initialisers with a credential provider (SigV4) instead of a signer.
 
+extension AWSServiceClient {
+    public init(
+        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
+        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(AWSError) {
+        try self.init(
+            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
+            environment: environment)
+    }
+}
+
+/// S3 is not an ``AWSServiceClient``: its initialisers also take the addressing style.
 extension S3Client {
     public init(
         region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
@@ -14,71 +26,5 @@ extension S3Client {
         try self.init(
             region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
             addressingStyle: addressingStyle, environment: environment)
-    }
-}
-
-extension KinesisVideoClient {
-    public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        try self.init(
-            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
-            environment: environment)
-    }
-}
-
-extension KinesisClient {
-    public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        try self.init(
-            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
-            environment: environment)
-    }
-}
-
-extension DynamoDBClient {
-    public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        try self.init(
-            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
-            environment: environment)
-    }
-}
-
-extension CloudWatchClient {
-    public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        try self.init(
-            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
-            environment: environment)
-    }
-}
-
-extension SageMakerRuntimeClient {
-    public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        try self.init(
-            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
-            environment: environment)
-    }
-}
-
-extension ResourceGroupsTaggingClient {
-    public init(
-        region: String? = nil, endpoint: String? = nil, credentialProvider: (any CredentialProvider)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        try self.init(
-            region: region, endpoint: endpoint, signer: credentialProvider.sigV4Signer, transport: transport,
-            environment: environment)
     }
 }

@@ -20,7 +20,8 @@ public final class TestLogs: Sendable {
 
     func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }
 
-    func logger(label: String) -> Logger {
+    /// A logger (at `trace`) whose records land here.
+    public func logger(label: String = "test") -> Logger {
         var logger = Logger(label: label) { _ in CaptureHandler(capture: self) }
         logger.logLevel = .trace
         return logger

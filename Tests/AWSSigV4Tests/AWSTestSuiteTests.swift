@@ -1,5 +1,6 @@
 import AWSSigV4
 import Foundation
+import KITTestSupport
 import Testing
 
 /// The AWS SigV4 test suite (the copy published with botocore), read in place from `../shared/testdata/sigv4`.

@@ -1,5 +1,6 @@
 import AWSSigV4
 import Foundation
+import KITTestSupport
 import Testing
 
 @Suite("Shared config files, profiles, region and endpoints")
@@ -76,7 +77,7 @@ struct ConfigurationTests {
             c = s.full_config
             print(json.dumps({'profiles': c['profiles'], 'services': c['services']}))
             """
-        let result = try await Subprocess.run(TestPaths.venvPython, ["-c", script, config, credentials])
+        let result = try await Subprocess.run(TestPaths.python, ["-c", script, config, credentials])
         try #require(result.status == 0, "\(result.stderrText)")
         let botocore = try JSONSerialization.jsonObject(with: result.stdout) as? [String: [String: [String: Any]]]
         let files = SharedConfigFiles(configFile: Self.configFile, credentialsFile: Self.credentialsFile)
@@ -143,7 +144,7 @@ struct ConfigurationTests {
                 out.append([env, model.endpoint_prefix, model.signing_name, model.service_id])
             print(json.dumps(out))
             """
-        let result = try await Subprocess.run(TestPaths.venvPython, ["-c", script] + services.map(\.0))
+        let result = try await Subprocess.run(TestPaths.python, ["-c", script] + services.map(\.0))
         try #require(result.status == 0, "\(result.stderrText)")
         let rows = try JSONDecoder().decode([[String]].self, from: result.stdout)
         #expect(

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import Testing
 
 @testable import KITLeases

@@ -6,7 +6,7 @@ import KITLeases
 import Testing
 
 /// Every store test that may touch moto lives under this suite, so the shared moto server stops when it ends.
-@Suite("lease stores", .moto)
+@Suite("lease stores")
 struct LeaseStoreTests {}
 
 extension LeaseStoreTests {

@@ -4,6 +4,7 @@ import AWSSigning
 import Foundation
 import HTTPTransport
 import KITLeases
+import KITTestSupport
 import Testing
 
 extension LeaseStoreTests {
@@ -55,7 +56,7 @@ extension LeaseStoreTests {
             let path = directory.appendingPathComponent("other.sqlite").path
             // Made by another program (Python's sqlite3), as a foreign file would be.
             let python = try TestProcess(
-                LeaseTestPaths.venv.appendingPathComponent("bin/python"),
+                TestPaths.venv.appendingPathComponent("bin/python"),
                 [
                     "-c",
                     "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "

@@ -1,5 +1,6 @@
 import Foundation
 import KITLeases
+import KITTestSupport
 import Testing
 
 /// Separate `kithost` processes on one SQLite file: the file locking, not just one process's threads, keeps the
@@ -8,7 +9,7 @@ import Testing
 struct MultiProcessTests {
     static func probe(_ id: String, path: String, directory: URL) throws -> TestProcess {
         try TestProcess(
-            LeaseTestPaths.kithost,
+            TestPaths.kithost,
             [
                 "lease-probe", "--store", "sqlite:\(path)", "--worker-id", id, "--streams", "s0,s1,s2,s3",
                 "--failover-millis", "1200",
@@ -17,7 +18,7 @@ struct MultiProcessTests {
 
     static func status(_ arguments: [String], directory: URL) async throws -> (status: Int32, output: String) {
         let process = try TestProcess(
-            LeaseTestPaths.kithost, ["status"] + arguments,
+            TestPaths.kithost, ["status"] + arguments,
             outputFile: directory.appendingPathComponent("status-\(UUID().uuidString).log"))
         let status = await process.closeInputAndWait()
         return (status, process.output)

@@ -2,6 +2,7 @@ import Foundation
 import KITPlugins
 import KITTestSupport
 import MetricsTestKit
+import PluginTesting
 import Testing
 
 /// The example plugin package (`examples/plugin-example`, a separate package depending on this one by path) built

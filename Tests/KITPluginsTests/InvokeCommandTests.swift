@@ -110,7 +110,7 @@ struct InvokeCommandTests {
     }
 
     func archiveAndReplay(plugins: URL, bytes: [UInt8], transport: HTTPClient, directory: URL) async throws {
-        try await withKVSServer(dataDirectory: directory.appendingPathComponent("kvs")) { kvs in
+        try await withKVSServer(dataDirectory: directory.appendingPathComponent("kvs")) { _, kvs in
             let kv = try KinesisVideoClient(
                 region: "us-east-1", endpoint: kvs, credentialProvider: S3ArchiveTests.credentials,
                 transport: transport, environment: [:])

@@ -4,6 +4,7 @@ import KITPlugins
 import KITTestSupport
 import MetricsTestKit
 import PluginAPI
+import PluginTesting
 import Synchronization
 import Testing
 

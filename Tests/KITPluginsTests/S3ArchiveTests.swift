@@ -7,6 +7,7 @@ import KITPlugins
 import KITTestSupport
 import Logging
 import PluginAPI
+import PluginTesting
 import Testing
 
 /// S3Archive end to end on loopback: fragments put into kvs-local (in process) with AWSClients' PutMedia, records
@@ -62,7 +63,7 @@ struct S3ArchiveTests {
             let moto = try await MotoServer.shared.endpoint()
             let transport = try HTTPClient()
             do {
-                try await withKVSServer(dataDirectory: directory.appendingPathComponent("kvs")) { kvsURL in
+                try await withKVSServer(dataDirectory: directory.appendingPathComponent("kvs")) { _, kvsURL in
                     try await Self.check(
                         kvsURL: kvsURL, motoURL: moto, transport: transport, bytes: bytes, plugins: plugins,
                         directory: directory)
@@ -119,7 +120,7 @@ struct S3ArchiveTests {
             let config: [String: Any] = [
                 "destination": destination, "s3Endpoint": motoURL, "kinesisVideoEndpoint": kvsURL,
             ]
-            let logs = LogCapture()
+            let logs = TestLogs()
             let dispatcher = PluginDispatcher(
                 configuration: .init(
                     pluginDirectory: plugins.path,
@@ -227,7 +228,7 @@ struct S3ArchiveTests {
                     deadLetter: .directory(directory.appendingPathComponent("dead-letter").path)),
                 services: HostServices(
                     transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
-                    logger: LogCapture().logger()))
+                    logger: TestLogs().logger()))
             #expect(await dispatcher.registry.load().reports.allSatisfy { $0.isLoaded })
             let record = Records.make(stream: "cam-x", sequence: 1)
             try await dispatcher.withRunning {
@@ -260,7 +261,7 @@ struct S3ArchiveTests {
                         deadLetter: .s3(bucket: "kit-dlq", prefix: "failed/", endpoint: moto)),
                     services: HostServices(
                         transport: transport, credentialProvider: Self.credentials, region: "us-east-1",
-                        logger: LogCapture().logger()))
+                        logger: TestLogs().logger()))
                 #expect(await dispatcher.registry.load().reports.allSatisfy { $0.isLoaded })
                 try await dispatcher.withRunning {
                     #expect(

@@ -1,14 +1,18 @@
 import Foundation
+import SwiftSubprocess
+import SystemPackage
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Runs a helper program to completion without blocking a cooperative thread: output goes to files (no pipe can
-/// fill up), the exit is awaited through the termination handler, and a program that outlives `timeout` is killed
-/// with SIGKILL (SIGTERM is blocked in children of the test process).
+/// Runs a helper program to completion, on swift-subprocess: output is collected asynchronously (no pipe can fill
+/// up, no cooperative thread blocks), the child starts with an empty signal mask, in its own process group, and a
+/// program that outlives `timeout` is ended with its children (SIGTERM to the group, SIGKILL half a second later)
+/// and reported as a ``TestFailure``.
 public enum Subprocess {
     public struct Output: Sendable {
+        /// The exit code, or the number of the signal that ended the program.
         public var status: Int32
         public var stdout: Data
         public var stderr: Data
@@ -16,46 +20,60 @@ public enum Subprocess {
         public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
+    /// The test process's environment with `overrides` applied: for programs that need a few variables of their own.
+    public static func environment(adding overrides: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(overrides) { _, new in new }
+    }
+
+    /// Collected output beyond this is an error (the tools the tests run print far less).
+    static let outputLimit = 256 << 20
+
+    /// - Parameters:
+    ///   - environment: the whole environment of the program; `nil` inherits the test process's.
+    ///   - stdin: what the program reads; `nil` is an empty input.
     public static func run(
         _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, stdin: Data? = nil,
         timeout: Duration = .seconds(120)
     ) async throws -> Output {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kit-sub-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let out = directory.appendingPathComponent("out")
-        let err = directory.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        if let stdin {
-            let input = directory.appendingPathComponent("in")
-            try stdin.write(to: input)
-            process.standardInput = try FileHandle(forReadingFrom: input)
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
+        try await withThrowingTaskGroup(of: Output?.self) { group in
+            group.addTask {
+                try await runToEnd(executable, arguments, environment: environment, stdin: stdin ?? Data())
             }
-            let pid = process.processIdentifier
-            Task {
-                try? await Task.sleep(for: timeout)
-                if process.isRunning { kill(pid, SIGKILL) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
             }
+            defer { group.cancelAll() }
+            if let output = try await group.next() ?? nil { return output }
+            throw TestFailure("\(executable.lastPathComponent) \(arguments.prefix(3)) did not end within \(timeout)")
         }
-        return Output(status: status, stdout: try Data(contentsOf: out), stderr: try Data(contentsOf: err))
+    }
+
+    private static func runToEnd(
+        _ executable: URL, _ arguments: [String], environment: [String: String]?, stdin: Data
+    ) async throws -> Output {
+        var options = PlatformOptions()
+        // Its own process group, so that the teardown on timeout reaches whatever it started.
+        options.processGroupID = 0
+        options.teardownSequence = [
+            .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))
+        ]
+        let result = try await SwiftSubprocess.run(
+            .path(FilePath(executable.path)), arguments: Arguments(arguments),
+            environment: environment.map { .custom(environmentKeys($0)) } ?? .inherit, platformOptions: options,
+            input: .data(stdin), output: .data(limit: outputLimit), error: .data(limit: outputLimit))
+        let status: Int32
+        switch result.terminationStatus {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = signal
+        }
+        return Output(status: status, stdout: result.standardOutput, stderr: result.standardError)
+    }
+
+    private static func environmentKeys(_ environment: [String: String]) -> [Environment.Key: String] {
+        var keyed: [Environment.Key: String] = [:]
+        for (name, value) in environment { keyed[Environment.Key(stringLiteral: name)] = value }
+        return keyed
     }
 }
 
@@ -71,16 +89,21 @@ public final class ChildProcess: @unchecked Sendable {
     public var stdoutURL: URL { directory.appendingPathComponent("stdout") }
     public var stderrURL: URL { directory.appendingPathComponent("stderr") }
 
-    /// Starts `executable arguments…`. Children of the test process inherit a signal mask that blocks SIGTERM:
-    /// ``signal(_:grace:)`` works only for programs that unblock it themselves (kithost does).
+    /// Starts `executable arguments…`, `$DIR` in an argument standing for ``directory``, into which `files` are
+    /// written first. Children of the test process inherit a signal mask that blocks SIGTERM: ``signal(_:grace:)``
+    /// works only for programs that unblock it themselves (kithost does).
     public init(
-        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, label: String = "child"
+        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil, files: [String: Data] = [:],
+        label: String = "child"
     ) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kit-\(label)-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "kit-\(label)-\(UUID().uuidString)")
+        self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, data) in files { try data.write(to: directory.appendingPathComponent(name)) }
         process = Process()
         process.executableURL = executable
-        process.arguments = arguments
+        process.arguments = arguments.map { $0.replacingOccurrences(of: "$DIR", with: directory.path) }
         if let environment { process.environment = environment }
         stdinPipe = Pipe()
         process.standardInput = stdinPipe
@@ -92,8 +115,10 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Starts `python -c script args…` from the test venv; the script should exit when its stdin closes.
-    public convenience init(pythonScript script: String, arguments: [String], label: String = "python") throws {
-        try self.init(TestPaths.python, ["-c", script] + arguments, label: label)
+    public convenience init(
+        pythonScript script: String, arguments: [String], files: [String: Data] = [:], label: String = "python"
+    ) throws {
+        try self.init(TestPaths.python, ["-c", script] + arguments, files: files, label: label)
     }
 
     public var isRunning: Bool { process.isRunning }
@@ -115,6 +140,23 @@ public final class ChildProcess: @unchecked Sendable {
             return false
         }
         return line
+    }
+
+    /// The content of `file` (in ``directory``) once it exists and is not empty, waiting at most `timeout`.
+    public func waitForFile(_ file: String, timeout: Duration) async throws -> String {
+        let url = directory.appendingPathComponent(file)
+        var content = ""
+        try await waitUntil(timeout: timeout, interval: .milliseconds(50), "\(label) to write \(file)") {
+            if let text = try? String(contentsOf: url, encoding: .utf8), !text.isEmpty {
+                content = text
+                return true
+            }
+            guard process.isRunning else {
+                throw TestFailure("\(label) exited with \(process.terminationStatus): \(stderrText.suffix(3000))")
+            }
+            return false
+        }
+        return content
     }
 
     private var label: String { process.executableURL?.lastPathComponent ?? "child" }

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import KVSLocal
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 struct ControlPlaneBotoTests {
     @Test func streamsTagsListsAndEndpoints() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(dataDirectory: directory) { _, url in
+            try await withKVSServer(dataDirectory: directory) { _, url in
                 var steps: [[String: Any]] = [
                     [
                         "op": "create_stream",
@@ -114,7 +115,7 @@ struct ControlPlaneBotoTests {
 
     @Test func retentionUpdatesAndDeletion() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(dataDirectory: directory) { _, url in
+            try await withKVSServer(dataDirectory: directory) { _, url in
                 let first = try await KVSTool.steps(
                     endpoint: url,
                     [
@@ -169,7 +170,7 @@ struct ControlPlaneBotoTests {
 
     @Test func streamsAreRegional() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(dataDirectory: directory) { _, url in
+            try await withKVSServer(dataDirectory: directory) { _, url in
                 let results = try await KVSTool.steps(
                     endpoint: url,
                     [

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import KVSLocal
 import Testing
 
@@ -11,7 +12,8 @@ struct CurlTests {
         try await withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 2)
-            try await withServer(dataDirectory: directory, configure: { $0.authorization = .allowUnsigned }) { _, url in
+            try await withKVSServer(dataDirectory: directory, configure: { $0.authorization = .allowUnsigned }) {
+                _, url in
                 _ = try await KVSTool.steps(
                     endpoint: url, [["op": "create_stream", "args": ["StreamName": "c"]]], directory: directory)
                 func put(_ stream: String) async throws -> Subprocess.Output {

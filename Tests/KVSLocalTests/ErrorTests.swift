@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import KVSLocal
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 struct ErrorTests {
     @Test func botoSeesKVSErrorCodes() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(dataDirectory: directory) { _, url in
+            try await withKVSServer(dataDirectory: directory) { _, url in
                 let manyTags = Dictionary(uniqueKeysWithValues: (0..<51).map { ("k\($0)", "v") })
                 let media: (String, [String: Any]) -> [String: Any] = { op, args in
                     ["client": "kinesis-video-media", "op": op, "args": args]
@@ -85,7 +86,7 @@ struct ErrorTests {
 
     @Test func authorizationIsCheckedForForm() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(dataDirectory: directory) { _, url in
+            try await withKVSServer(dataDirectory: directory) { _, url in
                 let body = #"{"StreamName":"x"}"#
                 func raw(
                     _ headers: [String: String], sign: Bool = false, service: String = "kinesisvideo",
@@ -146,7 +147,7 @@ struct ErrorTests {
 
     @Test func verifiedSignaturesRejectWrongSecrets() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory,
                 configure: {
                     $0.authorization = .verifySignatures(secrets: ["AKIDKVSLOCALTEST": "kvs-local-test-secret"])
@@ -181,7 +182,7 @@ struct ErrorTests {
 
     @Test func putMediaErrors() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(dataDirectory: directory) { _, url in
+            try await withKVSServer(dataDirectory: directory) { _, url in
                 _ = try await KVSTool.steps(
                     endpoint: url, [["op": "create_stream", "args": ["StreamName": "p"]]], directory: directory)
                 let garbage = directory.appendingPathComponent("garbage.bin")
@@ -213,7 +214,7 @@ struct ErrorTests {
         try await withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 3)
-            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { server, url in
+            try await withKVSServer(dataDirectory: directory.appendingPathComponent("data")) { server, url in
                 let created = try await KVSTool.steps(
                     endpoint: url, [["op": "create_stream", "args": ["StreamName": "gone"]]], directory: directory)
                 let arn = try #require(created[0].result("StreamARN") as? String)
@@ -244,7 +245,7 @@ struct ErrorTests {
             let doubled = directory.appendingPathComponent("doubled.mkv")
             let bytes = try Data(contentsOf: input)
             try (bytes + bytes).write(to: doubled)
-            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
+            try await withKVSServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
                 _ = try await KVSTool.steps(
                     endpoint: url, [["op": "create_stream", "args": ["StreamName": "d"]]], directory: directory)
                 let put = try await KVSTool.put(endpoint: url, stream: "d", file: doubled, directory: directory)

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import KVSLocal
 import Testing
 
@@ -16,7 +17,7 @@ struct MediaRoundTripTests {
             let inputFrames = try await MediaTools.frameMD5(input)
             #expect(inputFrames.count == 150)
 
-            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
+            try await withKVSServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
                 let setup = try await KVSTool.steps(
                     endpoint: url,
                     [

@@ -3,6 +3,7 @@ import AWSSigV4
 import AWSSigning
 import Foundation
 import HTTPTransport
+import KITTestSupport
 import KVSLocal
 import KVSMatroska
 import Synchronization
@@ -20,7 +21,7 @@ struct ProjectClientTests {
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 4)
             let bytes = [UInt8](try Data(contentsOf: input))
-            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
+            try await withKVSServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
                 let transport = try HTTPClient()
                 do {
                     try await Self.roundTrip(url: url, transport: transport, bytes: bytes)
@@ -120,7 +121,7 @@ struct ProjectClientTests {
         try await withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 2)
-            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
+            try await withKVSServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
                 let environment = [
                     "AWS_ACCESS_KEY_ID": "AKIDCLI", "AWS_SECRET_ACCESS_KEY": "secret",
                     "AWS_DEFAULT_REGION": "us-east-1",
@@ -129,7 +130,8 @@ struct ProjectClientTests {
                 ]
                 func cli(_ arguments: [String]) async throws -> Subprocess.Output {
                     try await Subprocess.run(
-                        aws, arguments + ["--output", "json"], environment: environment, timeout: .seconds(60))
+                        aws, arguments + ["--output", "json"], environment: Subprocess.environment(adding: environment),
+                        timeout: .seconds(60))
                 }
                 let created = try await cli([
                     "kinesisvideo", "create-stream", "--stream-name", "cli", "--data-retention-in-hours", "1",

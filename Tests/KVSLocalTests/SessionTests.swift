@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import KVSLocal
 import Logging
 import ServiceLifecycle
@@ -28,7 +29,7 @@ struct SessionTests {
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 4)
             let inputFrames = try await MediaTools.frameMD5(input)
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data"),
                 // Long enough for a slow producer to start; the consumer stops by itself once it has the four
                 // fragments, and the server ends the session an idle timeout later.
@@ -72,7 +73,7 @@ struct SessionTests {
             let data = directory.appendingPathComponent("data")
             let durable: (inout KVSLocalServer.Configuration) -> Void = { $0.syncWrites = true }
 
-            let before = try await withServer(dataDirectory: data, configure: durable) { _, url in
+            let before = try await withKVSServer(dataDirectory: data, configure: durable) { _, url in
                 let created = try await KVSTool.steps(
                     endpoint: url,
                     [
@@ -94,7 +95,7 @@ struct SessionTests {
             }
             #expect(before.numbers.count == 5)
 
-            try await withServer(dataDirectory: data, configure: durable) { server, url in
+            try await withKVSServer(dataDirectory: data, configure: durable) { server, url in
                 #expect(try await server.statistics().map(\.fragments) == [5])
                 let earliest = directory.appendingPathComponent("earliest.mkv")
                 let results = try await KVSTool.steps(
@@ -137,7 +138,7 @@ struct SessionTests {
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 3)
             let clock = ManualClock(Date())
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data"),
                 configure: {
                     $0.clock = KVSLocalClock { clock.now }
@@ -194,7 +195,7 @@ struct SessionTests {
 
     @Test func getMediaQuotas() async throws {
         try await withTemporaryDirectory { directory in
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory, configure: { $0.limits.getMediaConnectionsPerStream = nil }
             ) { _, url in
                 // Forty calls at once, 5 calls/s allowed: however slowly a busy machine starts them, at most five
@@ -216,7 +217,7 @@ struct SessionTests {
                 #expect(passed >= 5 && passed <= 5 * seconds, "\(passed) passed in \(seconds) s: \(results)")
                 #expect(passed + throttled == 40, "nothing else than a pass or KVS's throttling error: \(results)")
             }
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("2"),
                 configure: { $0.limits.getMediaCallsPerSecond = nil }
             ) { server, url in
@@ -246,7 +247,7 @@ struct SessionTests {
                 "broken": FaultRule(operations: ["DescribeStream"], serverErrorRate: 1, serverErrorStatus: 503),
                 "slow": FaultRule(operations: ["DescribeStream"], latencyMilliseconds: 400),
             ])
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data"), configure: { $0.faults = faults }
             ) { server, url in
                 let names = ["throttled", "broken", "slow", "fine", "drop"]
@@ -299,7 +300,7 @@ struct SessionTests {
             try await MediaTools.makeTestVideo(at: input, seconds: 3)
             // A pause the server notices (IDLE acks) but that is far from its timeout: the session goes on. The
             // producer stays silent until it has seen an IDLE ack, so nothing depends on how fast the machine is.
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data"),
                 configure: {
                     $0.limits.putMediaIdleAckInterval = .milliseconds(300)
@@ -318,7 +319,7 @@ struct SessionTests {
             }
             // A pause the producer keeps up until the server closes the session: it does, after its idle timeout,
             // with the fragment that was cut short never persisted.
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data2"),
                 configure: {
                     $0.limits.putMediaIdleAckInterval = .milliseconds(300)
@@ -345,7 +346,7 @@ struct SessionTests {
             try await MediaTools.makeTestVideo(at: input, seconds: 4)
             // GetMedia at most 40 kB/s (KVS: 25 MB/s): a lower bound on the time, whatever the load.
             let rate = 40_000
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data"),
                 configure: { $0.limits.getMediaBytesPerSecond = rate }
             ) { _, url in
@@ -369,7 +370,7 @@ struct SessionTests {
                 #expect(elapsed >= .milliseconds(Int64(minimum * 900)), "\(bytes) bytes in \(elapsed)")
             }
             // A PutMedia session older than the maximum connection duration ends with error 4003.
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data2"),
                 configure: {
                     $0.limits.putMediaMaxConnectionDuration = .seconds(1)
@@ -432,7 +433,7 @@ struct SessionTests {
         try await withTemporaryDirectory { directory in
             let input = directory.appendingPathComponent("in.mkv")
             try await MediaTools.makeTestVideo(at: input, seconds: 3)
-            try await withServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
+            try await withKVSServer(dataDirectory: directory.appendingPathComponent("data")) { _, url in
                 _ = try await KVSTool.steps(
                     endpoint: url, [["op": "create_stream", "args": ["StreamName": "abs"]]], directory: directory)
                 // ffmpeg's Cluster timecodes start at 0: as ABSOLUTE times they are the epoch's first seconds, and
@@ -467,7 +468,7 @@ struct SessionTests {
             let out = directory.appendingPathComponent("out")
             try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
             let streams = (0..<24).map { "swarm-\($0)" }
-            try await withServer(
+            try await withKVSServer(
                 dataDirectory: directory.appendingPathComponent("data"),
                 configure: { $0.limits.getMediaIdleTimeout = .seconds(60) }
             ) { server, url in

@@ -2,8 +2,8 @@ import Foundation
 
 /// JSON coding as the AWS JSON protocols want it: timestamps as epoch seconds (sent with millisecond precision,
 /// as the Java SDK does; botocore truncates to whole seconds), blobs as base64.
-enum AWSJSON {
-    static func encode(_ value: some Encodable, operation: String) throws(AWSError) -> [UInt8] {
+package enum AWSJSON {
+    package static func encode(_ value: some Encodable, operation: String) throws(AWSError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -20,7 +20,7 @@ enum AWSJSON {
     }
 
     /// Decodes a response body; an empty body counts as `{}`.
-    static func decode<Output: Decodable>(_ type: Output.Type, from body: [UInt8], operation: String)
+    package static func decode<Output: Decodable>(_ type: Output.Type, from body: [UInt8], operation: String)
         throws(AWSError) -> Output
     {
         let decoder = JSONDecoder()

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// The timestamp forms AWS protocols use, formatted and parsed by hand so the result is the same on every
@@ -11,28 +12,25 @@ enum AWSTimestamps {
     /// `2024-05-01T12:34:56.789Z` (milliseconds only when not zero, like botocore's query serializer).
     static func iso8601(_ date: Date) -> String {
         let millisTotal = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let (secondsTotal, millis) = millisTotal.quotientAndRemainder(dividingBy: 1000)
-        let adjustedSeconds = millis < 0 ? secondsTotal - 1 : secondsTotal
-        let adjustedMillis = millis < 0 ? millis + 1000 : millis
-        let (days, secondOfDay) = floorDivide(adjustedSeconds, 86_400)
-        let (year, month, day) = civil(fromDays: days)
+        let (secondsTotal, millis) = floorDivide(millisTotal, 1000)
+        let c = AWSTimestamp.civil(Date(timeIntervalSince1970: Double(secondsTotal)))
         var text =
-            pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if adjustedMillis != 0 { text += "." + pad(adjustedMillis, 3) }
+            pad(c.year, 4) + "-" + pad(c.month, 2) + "-" + pad(c.day, 2) + "T" + pad(c.hour, 2) + ":"
+            + pad(c.minute, 2) + ":" + pad(c.second, 2)
+        if millis != 0 { text += "." + pad(Int(millis), 3) }
         return text + "Z"
     }
 
     /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
     static func parseISO8601(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int64? {
+        func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
-            var value: Int64 = 0
+            var value = 0
             for index in range {
                 let byte = bytes[index]
                 guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int64(byte - 48)
+                value = value * 10 + Int(byte - 48)
             }
             return value
         }
@@ -53,7 +51,7 @@ enum AWSTimestamps {
                 index += 1
             }
         }
-        var offsetSeconds: Int64 = 0
+        var offsetSeconds = 0
         if index < bytes.count {
             if bytes[index] == 90 || bytes[index] == 122 {
                 index += 1
@@ -67,26 +65,26 @@ enum AWSTimestamps {
             }
         }
         guard index == bytes.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        let local = AWSTimestamp.date(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        return local.addingTimeInterval(fraction - Double(offsetSeconds))
     }
 
     /// `Wed, 01 May 2024 12:34:56 GMT` (RFC 1123, as S3 sends `Last-Modified`).
     static func parseRFC1123(_ text: String) -> Date? {
         let parts = text.split(separator: " ")
-        guard parts.count == 6, let day = Int64(parts[1]), let year = Int64(parts[3]),
-            let month = months.firstIndex(of: String(parts[2])).map({ Int64($0 + 1) })
+        guard parts.count == 6, let day = Int(parts[1]), let year = Int(parts[3]),
+            let month = months.firstIndex(of: String(parts[2])).map({ $0 + 1 })
         else { return nil }
-        let clock = parts[4].split(separator: ":").compactMap { Int64($0) }
+        let clock = parts[4].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3 else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        return Date(timeIntervalSince1970: Double(days * 86_400 + clock[0] * 3600 + clock[1] * 60 + clock[2]))
+        return AWSTimestamp.date(
+            year: year, month: month, day: day, hour: clock[0], minute: clock[1], second: clock[2])
     }
 
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
+    private static func pad(_ value: Int, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
@@ -94,28 +92,5 @@ enum AWSTimestamps {
     private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
-    }
-
-    /// Howard Hinnant's `days_from_civil`.
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// Howard Hinnant's `civil_from_days`.
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

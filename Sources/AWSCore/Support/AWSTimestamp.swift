@@ -4,16 +4,18 @@ import Foundation
 /// (`2015-08-30T12:36:00Z`, credential expirations). Done by hand, without `DateFormatter`, because it runs once
 /// per signature and must not depend on the process's locale or time zone.
 package enum AWSTimestamp {
-    struct Civil: Equatable {
-        var year: Int
-        var month: Int
-        var day: Int
-        var hour: Int
-        var minute: Int
-        var second: Int
+    /// A UTC calendar date and time of day, to the second.
+    package struct Civil: Equatable {
+        package var year: Int
+        package var month: Int
+        package var day: Int
+        package var hour: Int
+        package var minute: Int
+        package var second: Int
     }
 
-    static func civil(_ date: Date) -> Civil {
+    /// The UTC calendar time of `date`, its fraction of a second dropped.
+    package static func civil(_ date: Date) -> Civil {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
@@ -30,6 +32,11 @@ package enum AWSTimestamp {
         return Civil(
             year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
             second: secondOfDay % 60)
+    }
+
+    /// The instant of a UTC calendar time (the fields are not range-checked).
+    package static func date(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date {
+        date(Civil(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
     }
 
     static func date(_ civil: Civil) -> Date {

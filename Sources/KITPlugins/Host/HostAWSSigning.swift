@@ -2,6 +2,7 @@ import AWSCore
 import AWSSigning
 import CKITPlugin
 import Foundation
+import KITPluginPairs
 
 /// `aws_sign` (ABI 2): signs a plugin's AWS request with the host's credentials (AWSSigning's SigV4 signer over
 /// the host's credential chain), so plugins carry no crypto and hold no secret. The plugin sends the signed request

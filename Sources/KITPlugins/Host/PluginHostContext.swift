@@ -2,6 +2,7 @@ import AWSSigV4
 import CKITPlugin
 import Foundation
 import HTTPTransport
+import KITPluginPairs
 import Logging
 import Metrics
 import Synchronization

@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 
 /// The control-plane operations (`kinesisvideo` REST-JSON) and Resource Groups Tagging `GetResources`: request
@@ -17,7 +18,7 @@ struct ControlPlane: Sendable {
     static let maxTags = 50
 
     func createStream(region: String, _ body: [UInt8]) async throws(KVSError) -> [UInt8] {
-        let input = try JSONInput.decode(CreateStreamInput.self, from: body)
+        let input = try JSONInput.decode(CreateKinesisVideoStreamInput.self, from: body)
         try Validate.streamName(input.streamName)
         if let device = input.deviceName { try Validate.name(device, field: "DeviceName", max: 128) }
         if let mediaType = input.mediaType {
@@ -46,7 +47,7 @@ struct ControlPlane: Sendable {
     func describeStream(region: String, _ body: [UInt8]) async throws(KVSError) -> [UInt8] {
         let input = try JSONInput.decode(StreamSelector.self, from: body)
         let store = try await registry.store(region: region, name: input.streamName, arn: input.streamARN)
-        return JSONOutput.encode(DescribeStreamOutput(streamInfo: StreamInfoOutput(await store.metadata)))
+        return JSONOutput.encode(DescribeStreamOutput(streamInfo: KinesisVideoStreamInfo(await store.metadata)))
     }
 
     func listStreams(region: String, _ body: [UInt8]) async throws(KVSError) -> [UInt8] {
@@ -61,7 +62,7 @@ struct ControlPlane: Sendable {
             prefix = condition.comparisonValue
         }
         let after = try input.nextToken.map { (token) throws(KVSError) -> String in try PageToken.decode(token) }
-        var infos: [StreamInfoOutput] = []
+        var infos: [KinesisVideoStreamInfo] = []
         var more = false
         for store in await registry.stores(region: region) {
             let name = store.key.name
@@ -71,10 +72,10 @@ struct ControlPlane: Sendable {
                 more = true
                 break
             }
-            infos.append(StreamInfoOutput(await store.metadata))
+            infos.append(KinesisVideoStreamInfo(await store.metadata))
         }
-        let next = more ? infos.last.map { PageToken.encode($0.streamName) } : nil
-        return JSONOutput.encode(ListStreamsOutput(streamInfoList: infos, nextToken: next))
+        let next = more ? infos.last?.streamName.map(PageToken.encode) : nil
+        return JSONOutput.encode(ListKinesisVideoStreamsOutput(streamInfoList: infos, nextToken: next))
     }
 
     func deleteStream(region: String, _ body: [UInt8]) async throws(KVSError) -> [UInt8] {
@@ -181,10 +182,7 @@ struct ControlPlane: Sendable {
     func listTagsForResource(region: String, _ body: [UInt8]) async throws(KVSError) -> [UInt8] {
         let input = try JSONInput.decode(ListTagsForResourceInput.self, from: body)
         let store = try await registry.store(region: region, name: nil, arn: input.resourceARN)
-        let tags = await store.metadata.tags.sorted { $0.key < $1.key }.map {
-            KeyValueTag(key: $0.key, value: $0.value)
-        }
-        return JSONOutput.encode(ListTagsForResourceOutput(tags: tags))
+        return JSONOutput.encode(ListTagsForResourceOutput(tags: AWSTag.list(await store.metadata.tags)))
     }
 
     private func addTags(_ tags: [String: String], to store: StreamStore) async throws(KVSError) {
@@ -222,7 +220,7 @@ struct ControlPlane: Sendable {
         if let types = input.resourceTypeFilters, !types.isEmpty,
             !types.contains(where: { $0 == "kinesisvideo" || $0 == "kinesisvideo:stream" })
         {
-            return JSONOutput.encode(GetResourcesOutput(paginationToken: "", resourceTagMappingList: []))
+            return JSONOutput.encode(GetResourcesOutput(resourceTagMappingList: [], paginationToken: ""))
         }
         let filters = input.tagFilters ?? []
         let arns = input.resourceARNList.map(Set.init)
@@ -234,7 +232,7 @@ struct ControlPlane: Sendable {
                 throw KVSError(.paginationTokenExpired, "The pagination token is not valid")
             }
         }
-        var mappings: [GetResourcesOutput.Mapping] = []
+        var mappings: [ResourceTagMapping] = []
         var more = false
         var all: [StreamMetadata] = []
         for store in await registry.stores(region: region) { all.append(await store.metadata) }
@@ -254,11 +252,10 @@ struct ControlPlane: Sendable {
                 more = true
                 break
             }
-            let tags = metadata.tags.sorted { $0.key < $1.key }.map { KeyValueTag(key: $0.key, value: $0.value) }
-            mappings.append(.init(resourceARN: metadata.arn, tags: tags))
+            mappings.append(ResourceTagMapping(resourceARN: metadata.arn, tags: metadata.tags))
         }
         let token = more ? mappings.last.map { PageToken.encode($0.resourceARN) } ?? "" : ""
-        return JSONOutput.encode(GetResourcesOutput(paginationToken: token, resourceTagMappingList: mappings))
+        return JSONOutput.encode(GetResourcesOutput(resourceTagMappingList: mappings, paginationToken: token))
     }
 }
 

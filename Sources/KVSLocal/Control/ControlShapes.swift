@@ -1,5 +1,10 @@
-/// Request and response bodies of the control plane, with the JSON member names of botocore's `kinesisvideo`
-/// model (REST-JSON: timestamps are epoch seconds as numbers).
+import AWSClients
+import Foundation
+
+/// Request and response bodies of the control plane that the clients in AWSClients do not send or read, with the
+/// JSON member names of botocore's `kinesisvideo` model (REST-JSON: timestamps are epoch seconds as numbers). The
+/// others are AWSClients' own shapes (`CreateKinesisVideoStreamInput`, `KinesisVideoStreamInfo`, …), one set both
+/// sides code.
 
 struct StreamSelector: Decodable, Sendable {
     var streamName: String?
@@ -11,24 +16,6 @@ struct StreamSelector: Decodable, Sendable {
     }
 }
 
-struct CreateStreamInput: Decodable, Sendable {
-    var deviceName: String?
-    var streamName: String
-    var mediaType: String?
-    var kmsKeyId: String?
-    var dataRetentionInHours: Int?
-    var tags: [String: String]?
-
-    enum CodingKeys: String, CodingKey {
-        case deviceName = "DeviceName"
-        case streamName = "StreamName"
-        case mediaType = "MediaType"
-        case kmsKeyId = "KmsKeyId"
-        case dataRetentionInHours = "DataRetentionInHours"
-        case tags = "Tags"
-    }
-}
-
 struct CreateStreamOutput: Encodable, Sendable {
     var streamARN: String
 
@@ -37,30 +24,9 @@ struct CreateStreamOutput: Encodable, Sendable {
     }
 }
 
-struct StreamInfoOutput: Encodable, Sendable {
-    var deviceName: String?
-    var streamName: String
-    var streamARN: String
-    var mediaType: String?
-    var kmsKeyId: String
-    var version: String
-    var status: String
-    var creationTime: Double
-    var dataRetentionInHours: Int
-
-    enum CodingKeys: String, CodingKey {
-        case deviceName = "DeviceName"
-        case streamName = "StreamName"
-        case streamARN = "StreamARN"
-        case mediaType = "MediaType"
-        case kmsKeyId = "KmsKeyId"
-        case version = "Version"
-        case status = "Status"
-        case creationTime = "CreationTime"
-        case dataRetentionInHours = "DataRetentionInHours"
-    }
-
+extension KinesisVideoStreamInfo {
     init(_ metadata: StreamMetadata) {
+        self.init()
         deviceName = metadata.deviceName
         streamName = metadata.name
         streamARN = metadata.arn
@@ -68,13 +34,13 @@ struct StreamInfoOutput: Encodable, Sendable {
         kmsKeyId = metadata.kmsKeyId
         version = metadata.version
         status = "ACTIVE"
-        creationTime = KVSTime.jsonSeconds(millis: metadata.creationMillis)
+        creationTime = Date(epochMillis: metadata.creationMillis)
         dataRetentionInHours = metadata.retentionHours
     }
 }
 
 struct DescribeStreamOutput: Encodable, Sendable {
-    var streamInfo: StreamInfoOutput
+    var streamInfo: KinesisVideoStreamInfo
 
     enum CodingKeys: String, CodingKey {
         case streamInfo = "StreamInfo"
@@ -99,16 +65,6 @@ struct ListStreamsInput: Decodable, Sendable {
         case maxResults = "MaxResults"
         case nextToken = "NextToken"
         case streamNameCondition = "StreamNameCondition"
-    }
-}
-
-struct ListStreamsOutput: Encodable, Sendable {
-    var streamInfoList: [StreamInfoOutput]
-    var nextToken: String?
-
-    enum CodingKeys: String, CodingKey {
-        case streamInfoList = "StreamInfoList"
-        case nextToken = "NextToken"
     }
 }
 
@@ -210,21 +166,10 @@ struct ListTagsForStreamOutput: Encodable, Sendable {
     }
 }
 
-/// A `{"Key": ..., "Value": ...}` tag (TagResource, GetResources).
-struct KeyValueTag: Codable, Sendable {
-    var key: String
-    var value: String
-
-    enum CodingKeys: String, CodingKey {
-        case key = "Key"
-        case value = "Value"
-    }
-}
-
 /// `TagResource` / `UntagResource` / `ListTagsForResource` (by ARN, tags as a list): the newer generic forms.
 struct TagResourceInput: Decodable, Sendable {
     var resourceARN: String
-    var tags: [KeyValueTag]
+    var tags: [AWSTag]
 
     enum CodingKeys: String, CodingKey {
         case resourceARN = "ResourceARN"
@@ -251,7 +196,7 @@ struct ListTagsForResourceInput: Decodable, Sendable {
 }
 
 struct ListTagsForResourceOutput: Encodable, Sendable {
-    var tags: [KeyValueTag]
+    var tags: [AWSTag]
 
     enum CodingKeys: String, CodingKey {
         case tags = "Tags"
@@ -283,24 +228,5 @@ struct GetResourcesInput: Decodable, Sendable {
         case resourcesPerPage = "ResourcesPerPage"
         case resourceTypeFilters = "ResourceTypeFilters"
         case resourceARNList = "ResourceARNList"
-    }
-}
-
-struct GetResourcesOutput: Encodable, Sendable {
-    struct Mapping: Encodable, Sendable {
-        var resourceARN: String
-        var tags: [KeyValueTag]
-
-        enum CodingKeys: String, CodingKey {
-            case resourceARN = "ResourceARN"
-            case tags = "Tags"
-        }
-    }
-    var paginationToken: String
-    var resourceTagMappingList: [Mapping]
-
-    enum CodingKeys: String, CodingKey {
-        case paginationToken = "PaginationToken"
-        case resourceTagMappingList = "ResourceTagMappingList"
     }
 }

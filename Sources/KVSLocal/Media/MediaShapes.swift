@@ -1,5 +1,8 @@
-/// Request and response bodies of the media and archived-media planes (botocore's `kinesis-video-media` and
-/// `kinesis-video-archived-media` models).
+import AWSClients
+import Foundation
+
+/// Request bodies of the media and archived-media planes (botocore's `kinesis-video-media` and
+/// `kinesis-video-archived-media` models); `ListFragments` answers with AWSClients' `ListFragmentsOutput`.
 
 struct GetMediaInput: Decodable, Sendable {
     struct StartSelector: Decodable, Sendable {
@@ -60,36 +63,14 @@ struct ListFragmentsInput: Decodable, Sendable {
     }
 }
 
-struct ListFragmentsOutput: Encodable, Sendable {
-    struct Fragment: Encodable, Sendable {
-        var fragmentNumber: String
-        var fragmentSizeInBytes: Int
-        var producerTimestamp: Double
-        var serverTimestamp: Double
-        var fragmentLengthInMilliseconds: Int64
-
-        enum CodingKeys: String, CodingKey {
-            case fragmentNumber = "FragmentNumber"
-            case fragmentSizeInBytes = "FragmentSizeInBytes"
-            case producerTimestamp = "ProducerTimestamp"
-            case serverTimestamp = "ServerTimestamp"
-            case fragmentLengthInMilliseconds = "FragmentLengthInMilliseconds"
-        }
-
-        init(_ record: FragmentRecord) {
-            fragmentNumber = record.number
-            fragmentSizeInBytes = record.fileSize
-            producerTimestamp = KVSTime.jsonSeconds(millis: record.producerMillis)
-            serverTimestamp = KVSTime.jsonSeconds(millis: record.serverMillis)
-            fragmentLengthInMilliseconds = record.durationMillis
-        }
-    }
-    var fragments: [Fragment]
-    var nextToken: String?
-
-    enum CodingKeys: String, CodingKey {
-        case fragments = "Fragments"
-        case nextToken = "NextToken"
+extension KinesisVideoFragment {
+    init(_ record: FragmentRecord) {
+        self.init()
+        fragmentNumber = record.number
+        fragmentSizeInBytes = Int64(record.fileSize)
+        producerTimestamp = Date(epochMillis: record.producerMillis)
+        serverTimestamp = Date(epochMillis: record.serverMillis)
+        fragmentLengthInMilliseconds = record.durationMillis
     }
 }
 

@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -180,7 +181,7 @@ extension KVSHandler {
         let after = try input.nextToken.map { (token) throws(KVSError) -> String in try PageToken.decode(token) }
         let page = await store.list(selector: selector, after: after, limit: limit)
         let output = ListFragmentsOutput(
-            fragments: page.records.map(ListFragmentsOutput.Fragment.init),
+            fragments: page.records.map(KinesisVideoFragment.init),
             nextToken: page.more ? page.records.last.map { PageToken.encode($0.number) } : nil)
         return Self.json(JSONOutput.encode(output), requestID: requestID)
     }

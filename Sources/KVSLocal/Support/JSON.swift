@@ -1,13 +1,12 @@
+import AWSClients
 import Foundation
 
 /// JSON in and out of the wire, with the service's error answers for bodies that do not decode.
 enum JSONOutput {
+    /// As the AWS clients encode: sorted keys, timestamps as epoch seconds with millisecond precision.
     static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding our own output types cannot fail; an empty object is still valid JSON if it ever did.
-        guard let data = try? encoder.encode(value) else { return Array("{}".utf8) }
-        return Array(data)
+        (try? AWSJSON.encode(value, operation: "kvs-local")) ?? Array("{}".utf8)
     }
 }
 
@@ -80,9 +79,6 @@ enum KVSTime {
         let digits = String(fraction)
         return "\(seconds)." + String(repeating: "0", count: 3 - digits.count) + digits
     }
-
-    /// Epoch seconds as a JSON number with millisecond precision (what boto3 turns into a datetime).
-    static func jsonSeconds(millis: Int64) -> Double { Double(millis) / 1000 }
 
     /// `x-amzn-producer-start-timestamp`: epoch seconds, possibly with a fraction.
     static func parseHeaderSeconds(_ text: String) -> Int64? {

@@ -1,6 +1,7 @@
 import AWSCore
 import CKITPlugin
 import Foundation
+import KITPluginPairs
 
 /// ``AWSRequestSigner`` over the host's `aws_sign` (ABI 2): the request goes to the host as plain values and comes
 /// back signed, so the plugin carries no SigV4 code and no credentials.

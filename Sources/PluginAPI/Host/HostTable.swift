@@ -2,6 +2,7 @@ import AWSCore
 import CKITPlugin
 import Foundation
 import HTTPTransportCore
+import KITPluginPairs
 import Logging
 
 #if canImport(Glibc)
@@ -106,34 +107,5 @@ struct HostLogHandler: LogHandler {
         host.log(
             level: event.level, message: event.message.description,
             metadata: merged.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
-    }
-}
-
-/// Lends `pairs` to C as a `kit_pair` array for the duration of `body` (ABI rule 1).
-func withCPairs<Result>(
-    _ pairs: [(String, String)], _ body: (UnsafePointer<kit_pair>?, Int) throws -> Result
-) rethrows -> Result {
-    if pairs.isEmpty { return try body(nil, 0) }
-    let buffer = UnsafeMutablePointer<kit_pair>.allocate(capacity: pairs.count)
-    var strings: [UnsafeMutablePointer<CChar>?] = []
-    for (index, pair) in pairs.enumerated() {
-        let name = strdup(pair.0)
-        let value = strdup(pair.1)
-        strings.append(name)
-        strings.append(value)
-        buffer[index] = kit_pair(name: name, value: value)
-    }
-    defer {
-        for string in strings { free(string) }
-        buffer.deallocate()
-    }
-    return try body(UnsafePointer(buffer), pairs.count)
-}
-
-func copyPairs(_ pairs: UnsafePointer<kit_pair>?, count: Int) -> [(String, String)] {
-    guard let pairs, count > 0 else { return [] }
-    return (0..<count).compactMap { index in
-        guard let name = pairs[index].name, let value = pairs[index].value else { return nil }
-        return (String(cString: name), String(cString: value))
     }
 }

@@ -2,6 +2,7 @@ import AWSCore
 import CKITPlugin
 import Foundation
 import HTTPTransportCore
+import KITPluginPairs
 
 /// ``HTTPExecuting`` over the host's `http_send`: the plugin's AWS clients send through the host's libcurl pool.
 /// Responses arrive whole; ``stream(_:deadline:)`` hands them out as one chunk (what plugins fetch — an archived

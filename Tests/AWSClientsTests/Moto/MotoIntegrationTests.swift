@@ -2,13 +2,14 @@ import AWSSigV4
 import AWSSigning
 import Foundation
 import HTTPTransport
+import KITTestSupport
 import Testing
 
 @testable import AWSClients
 
-/// Round trips against moto (DynamoDB, Kinesis, S3, CloudWatch): one server for the whole suite, started on first
-/// use and stopped by PID when the suite ends; every test uses its own table, stream, bucket or namespace.
-@Suite("moto integration", .motoServer)
+/// Round trips against moto (DynamoDB, Kinesis, S3, CloudWatch): KITTestSupport's one server for the whole test
+/// process, started on first use; every test uses its own table, stream, bucket or namespace.
+@Suite("moto integration")
 struct MotoIntegrationTests {}
 
 enum Moto {

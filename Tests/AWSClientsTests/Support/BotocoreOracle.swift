@@ -1,6 +1,7 @@
 import AWSSigV4
 import Foundation
 import HTTPTransport
+import KITTestSupport
 
 /// Serializes operations with botocore 1.43.11 in one Python process: each call goes through a real botocore
 /// client whose `before-send` hook captures the prepared request and answers a canned response, so nothing leaves
@@ -31,7 +32,7 @@ enum BotocoreOracle {
 
     static func serialize(_ calls: [Call]) async throws -> [Serialized] {
         let input = try JSONEncoder().encode(calls)
-        let output = try await Subprocess.run(TestPaths.python, ["-c", script], input: input)
+        let output = try await Subprocess.run(TestPaths.python, ["-c", script], stdin: input)
         guard output.status == 0 else { throw TestFailure("botocore oracle failed: \(output.stderrText)") }
         return try JSONDecoder().decode([Serialized].self, from: output.stdout)
     }

@@ -1,6 +1,7 @@
 import AWSSigV4
 import Foundation
 import HTTPTransport
+import KITTestSupport
 
 /// A capturing loopback server (``CaptureServerScript``) on 127.0.0.1 with an OS-chosen port, one per test.
 final class CaptureServer: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 
 /// botocore's signer, run once per batch in the pinned venv: JSON cases on stdin, JSON results on stdout.
 /// Each case picks the class botocore itself would use (`SigV4Auth`, `S3SigV4Auth`, `SigV4QueryAuth`,
@@ -33,7 +34,7 @@ enum BotocoreOracle {
 
     static func sign(_ cases: [Case]) async throws -> [Output] {
         let input = try JSONEncoder().encode(cases)
-        let result = try await Subprocess.run(TestPaths.venvPython, ["-c", script], input: input)
+        let result = try await Subprocess.run(TestPaths.python, ["-c", script], stdin: input)
         guard result.status == 0 else { throw OracleError(message: result.stderrText) }
         return try JSONDecoder().decode([Output].self, from: result.stdout)
     }

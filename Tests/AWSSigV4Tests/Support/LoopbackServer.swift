@@ -1,5 +1,6 @@
 import AWSSigV4
 import Foundation
+import KITTestSupport
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -34,7 +35,7 @@ final class LoopbackServer: @unchecked Sendable {
 
     init(routes: [Route]) throws {
         let process = Process()
-        process.executableURL = TestPaths.venvPython
+        process.executableURL = TestPaths.python
         process.arguments = ["-c", Self.script, String(decoding: try JSONEncoder().encode(routes), as: UTF8.self)]
         let stdout = Pipe()
         process.standardOutput = stdout

@@ -4,28 +4,10 @@ import AWSSigning
 import Foundation
 import HTTPTransport
 import KITLeases
+import KITTestSupport
 import Testing
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
 enum LeaseTestPaths {
-    /// `<root>/Tests/KITLeasesTests/Support/LeaseTestSupport.swift` → `<root>`.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static var venv: URL {
-        ProcessInfo.processInfo.environment["KIT_VENV"].map { URL(fileURLWithPath: $0) }
-            ?? root.appendingPathComponent(".venv")
-    }
-
-    /// The `kithost` built beside the test bundle (`swift build --build-tests` builds it).
-    static var kithost: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kithost")
-    }
-
     /// A fresh temporary directory.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kit-leases-\(UUID().uuidString)")
@@ -35,7 +17,7 @@ enum LeaseTestPaths {
 }
 
 /// A process the tests start, watch and stop by PID. Its stdin stays open for its lifetime; closing it is the
-/// polite stop (the lease probe releases and exits; the moto guard shell kills moto). SIGKILL is the rude one:
+/// polite stop (the lease probe releases and exits). SIGKILL is the rude one:
 /// SIGTERM would not do, children of the test process inherit a mask that blocks it.
 final class TestProcess: @unchecked Sendable {
     // @unchecked: all properties are set in `init`; `Process` is only queried and signalled afterwards.
@@ -91,94 +73,23 @@ func waitUntil(
     throw TestFailure("timed out after \(timeout) waiting for: \(what)")
 }
 
-/// One moto server for the test run, on 127.0.0.1 with an OS-chosen port. It runs under a guard shell that kills it
-/// by PID when its stdin closes, so a crashed test run leaves no moto behind; the ``MotoTrait`` stops it when the
-/// suite ends.
-actor Moto {
-    static let shared = Moto()
-    private var server: (process: TestProcess, url: String)?
-    private var starting: Task<(process: TestProcess, url: String), any Error>?
-
+/// The lease tests' moto clients: KITTestSupport's one moto server for the whole test process.
+enum Moto {
     static let credentials = StaticCredentialProvider(
         Credentials(accessKeyId: "testing", secretAccessKey: "testing", sessionToken: "testing"))
-
-    /// `http://127.0.0.1:PORT`, starting the server on first use. Concurrent first callers share one start.
-    func endpoint() async throws -> String {
-        if let server { return server.url }
-        let start = starting ?? Task { try await Self.start() }
-        starting = start
-        let started = try await start.value
-        server = started
-        return started.url
-    }
-
-    private static func start() async throws -> (process: TestProcess, url: String) {
-        let directory = try LeaseTestPaths.temporaryDirectory()
-        let moto = LeaseTestPaths.venv.appendingPathComponent("bin/moto_server").path
-        guard FileManager.default.isExecutableFile(atPath: moto) else {
-            throw TestFailure("no moto_server at \(moto): run scripts/setup.sh or set KIT_VENV")
-        }
-        // `cat` returns when our end of stdin closes (or this process dies); then the guard kills moto.
-        let script = "\"$0\" -H 127.0.0.1 -p 0 & moto=$!; cat >/dev/null; kill -9 $moto"
-        let process = try TestProcess(
-            URL(fileURLWithPath: "/bin/sh"), ["-c", script, moto],
-            outputFile: directory.appendingPathComponent("moto.log"))
-        let end = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < end {
-            let log = process.output
-            if let range = log.range(of: "Running on http://127.0.0.1:"),
-                let port = Int(log[range.upperBound...].prefix { $0.isNumber })
-            {
-                return (process, "http://127.0.0.1:\(port)")
-            }
-            guard process.process.isRunning else { throw TestFailure("moto exited: \(log.suffix(2000))") }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        await process.closeInputAndWait(timeout: .seconds(5))
-        throw TestFailure("moto did not start within 180 s")
-    }
-
-    func stop() async {
-        if let server {
-            await server.process.closeInputAndWait(timeout: .seconds(5))
-            try? FileManager.default.removeItem(at: server.process.outputFile.deletingLastPathComponent())
-        }
-        server = nil
-        starting = nil
-    }
 
     static func dynamoDB(transport: any HTTPExecuting, retry: AWSRetryPolicy = .default) async throws
         -> DynamoDBClient
     {
         DynamoDBClient(
             client: AWSClient(
-                service: .dynamoDB, region: "us-east-1", endpoint: try AWSEndpoint(url: try await shared.endpoint()),
+                service: .dynamoDB, region: "us-east-1",
+                endpoint: try AWSEndpoint(url: try await MotoServer.shared.endpoint()),
                 credentialProvider: credentials, transport: transport,
                 configuration: AWSClient.Configuration(retry: retry, timeout: .seconds(60))))
     }
 
     static func uniqueTable() -> String { "leases-\(UUID().uuidString.prefix(8).lowercased())" }
-}
-
-/// Stops the shared moto server when the suite it is attached to ends.
-struct MotoTrait: SuiteTrait, TestScoping {
-    var isRecursive: Bool { false }
-
-    func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        do {
-            try await function()
-        } catch {
-            await Moto.shared.stop()
-            throw error
-        }
-        await Moto.shared.stop()
-    }
-}
-
-extension Trait where Self == MotoTrait {
-    static var moto: Self { Self() }
 }
 
 /// Runs `body` with a fresh libcurl client, shut down afterwards.

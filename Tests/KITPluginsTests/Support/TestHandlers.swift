@@ -6,6 +6,7 @@ import KITTestSupport
 import Logging
 import MetricsTestKit
 import PluginAPI
+import PluginTesting
 import Synchronization
 
 /// What an in-process test plugin saw, found by the id the test puts in the plugin's configuration.
@@ -156,20 +157,20 @@ enum Records {
 /// A dispatcher whose logs and metrics the test can read.
 struct TestHost {
     let dispatcher: PluginDispatcher
-    let logs: LogCapture
-    let metrics: TestMetrics
+    let logs: TestLogs
+    let metrics: MetricsTestKit.TestMetrics
 
     init(
         configuration: PluginDispatcher.Configuration, transport: any HTTPExecuting = NoNetwork(),
         credentials: (any CredentialProvider)? = nil
     ) {
-        logs = LogCapture()
-        metrics = TestMetrics()
+        logs = TestLogs()
+        metrics = MetricsTestKit.TestMetrics()
         dispatcher = PluginDispatcher(
             configuration: configuration,
             services: HostServices(
                 transport: transport, credentialProvider: credentials, region: "us-east-1",
-                logger: logs.logger("kit.plugins"), metricsFactory: metrics))
+                logger: logs.logger(label: "kit.plugins"), metricsFactory: metrics))
     }
 
     func counter(_ label: String, plugin: String) -> Int64 {

@@ -1,3 +1,5 @@
+import KITTestSupport
+
 /// The Python side of the tests: boto3 (the pinned botocore) as the client of the local server, and a raw
 /// full-duplex PutMedia producer (botocore has no PutMedia) that signs with botocore's SigV4Auth, sends the body
 /// chunked at a chosen pace and reads the acknowledgements on another thread while it sends.

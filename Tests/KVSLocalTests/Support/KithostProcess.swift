@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -24,14 +25,16 @@ enum Kithost {
         async throws -> Subprocess.Output
     {
         try await Subprocess.run(
-            executable, arguments, environment: Self.environment.merging(environment) { _, new in new },
+            executable, arguments,
+            environment: Subprocess.environment(adding: Self.environment.merging(environment) { $1 }),
             timeout: timeout)
     }
 
     /// Runs the AWS CLI of the test venv (awscli pinned in requirements/test.txt).
     static func aws(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Subprocess.Output {
         let aws = TestPaths.python.deletingLastPathComponent().appendingPathComponent("aws")
-        return try await Subprocess.run(aws, arguments, environment: environment, timeout: timeout)
+        return try await Subprocess.run(
+            aws, arguments, environment: Subprocess.environment(adding: environment), timeout: timeout)
     }
 
     static var haveAWSCLI: Bool {

@@ -1,173 +1,16 @@
 import Foundation
+import KITTestSupport
 import KVSLocal
-import Logging
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Where the package, the Python venv and the tools are, found from this file's path.
-enum TestPaths {
-    /// `<root>/Tests/KVSLocalTests/Support/TestSupport.swift` → `<root>`.
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    /// `$KIT_VENV`, else `<root>/.venv` (botocore 1.43.11, boto3).
-    static var python: URL {
-        let venv =
-            ProcessInfo.processInfo.environment["KIT_VENV"].map { URL(fileURLWithPath: $0) }
-            ?? packageRoot.appendingPathComponent(".venv", isDirectory: true)
-        return venv.appendingPathComponent("bin/python")
-    }
-
-    static let captures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/kvs-getmedia")
-
-    static func tool(_ name: String) -> URL? {
-        for directory in ["/usr/bin", "/usr/local/bin", "/bin"] {
-            let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return nil
-    }
+extension TestPaths {
+    static let captures = shared.appendingPathComponent("testdata/kvs-getmedia")
 
     static var haveMediaTools: Bool { tool("ffmpeg") != nil && tool("mkvinfo") != nil }
     static var havePython: Bool { FileManager.default.isExecutableFile(atPath: python.path) }
-}
-
-/// A scratch directory removed when the closure ends.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("kvslocal-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
-
-/// Runs a server in-process on 127.0.0.1, port 0, for the duration of `body`; the server's task is cancelled (and
-/// awaited) when `body` ends, whatever way it ends.
-func withServer<T: Sendable>(
-    dataDirectory: URL, configure: (inout KVSLocalServer.Configuration) -> Void = { _ in },
-    _ body: @Sendable (KVSLocalServer, String) async throws -> T
-) async throws -> T {
-    var configuration = KVSLocalServer.Configuration(dataDirectory: dataDirectory.path)
-    configuration.limits.getMediaIdleTimeout = .seconds(1)
-    configuration.syncWrites = false
-    configure(&configuration)
-    // Quiet unless asked (KVS_LOCAL_TEST_LOG=debug): cancellation at the end of a test logs an error in Hummingbird.
-    var logger = Logger(label: "kvs-local-test")
-    logger.logLevel =
-        ProcessInfo.processInfo.environment["KVS_LOCAL_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
-    let server = KVSLocalServer(configuration: configuration, logger: logger)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await server.run()
-            return nil
-        }
-        do {
-            let url = try await server.listeningURL()
-            let result = try await body(server, url)
-            group.cancelAll()
-            while (try? await group.next()) != nil {}
-            return result
-        } catch {
-            group.cancelAll()
-            while (try? await group.next()) != nil {}
-            throw error
-        }
-    }
-}
-
-/// Runs a helper process to completion without blocking a cooperative thread: pipes are drained on their own
-/// threads, the exit is awaited through the termination handler, and a process that outlives `timeout` is killed
-/// (SIGTERM, then SIGKILL, to its process group, so its own children die with it).
-enum Subprocess {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: Data
-        var stderr: Data
-        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
-    }
-
-    static func run(
-        _ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-        timeout: Duration = .seconds(120)
-    ) async throws -> Output {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
-        try process.run()
-        let pid = process.processIdentifier
-        // Its own process group, so a timeout kills everything it started.
-        _ = setpgid(pid, pid)
-        async let out = readAll(stdout.fileHandleForReading)
-        async let err = readAll(stderr.fileHandleForReading)
-        let status: Int32? = await withTaskGroup(of: Int32?.self) { group in
-            group.addTask {
-                var iterator = exited.stream.makeAsyncIterator()
-                return await iterator.next()
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        if status == nil {
-            kill(-pid, SIGTERM)
-            kill(pid, SIGTERM)
-            try? await Task.sleep(for: .milliseconds(500))
-            kill(-pid, SIGKILL)
-            kill(pid, SIGKILL)
-        }
-        let output = Output(status: status ?? -1, stdout: await out, stderr: await err)
-        if status == nil {
-            throw TestFailure(
-                "\(executable.lastPathComponent) timed out after \(timeout); stderr: \(output.stderrText.suffix(2000))")
-        }
-        return output
-    }
-
-    /// Reads a pipe to its end on a GCD thread. Plain `read(2)` with EINTR retried: Foundation's
-    /// `readDataToEndOfFile` traps when a signal (a child's SIGCHLD) interrupts it.
-    private static func readAll(_ handle: FileHandle) async -> Data {
-        let fd = handle.fileDescriptor
-        return await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var data = Data()
-                var buffer = [UInt8](repeating: 0, count: 65_536)
-                while true {
-                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                    if n > 0 {
-                        data.append(contentsOf: buffer[0..<n])
-                    } else if n < 0, errno == EINTR {
-                        continue
-                    } else {
-                        break
-                    }
-                }
-                continuation.resume(returning: data)
-            }
-        }
-    }
 }
 
 /// The Python tool (boto3 and the raw PutMedia producer).
@@ -183,10 +26,10 @@ enum KVSTool {
         try JSONSerialization.data(withJSONObject: spec).write(to: specURL)
         let output = try await Subprocess.run(
             TestPaths.python, [script.path, command, specURL.path],
-            environment: [
+            environment: Subprocess.environment(adding: [
                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/dev/null",
                 "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            ],
+            ]),
             timeout: timeout)
         guard output.status == 0 else {
             throw TestFailure("kvs_tool.py \(command) exited \(output.status): \(output.stderrText.suffix(3000))")

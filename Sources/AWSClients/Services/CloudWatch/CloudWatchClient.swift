@@ -4,21 +4,13 @@ import HTTPTransportCore
 
 /// Amazon CloudWatch over the query protocol (one of the three the model lists, and the one moto serves):
 /// publishing metrics in batches the API accepts, and dashboards.
-public struct CloudWatchClient: Sendable {
+public struct CloudWatchClient: AWSServiceClient {
+    public static let service = AWSService.cloudWatch
     public let client: AWSClient
     static let apiVersion = "2010-08-01"
 
     public init(client: AWSClient) {
         self.client = client
-    }
-
-    public init(
-        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        client = try AWSClient(
-            service: .cloudWatch, region: region, endpoint: endpoint, signer: signer,
-            transport: transport, environment: environment)
     }
 
     /// The API's per-call limits.

@@ -6,21 +6,13 @@ import HTTPTransportCore
 /// throw ``AWSError`` with ``AWSError/isConditionalCheckFailed`` set. Conditional writes are not repeated after a
 /// 5xx or a lost connection (a repeat of a write that did succeed would fail its own condition); every call is
 /// repeated after throttling, which DynamoDB answers before acting.
-public struct DynamoDBClient: Sendable {
+public struct DynamoDBClient: AWSServiceClient {
+    public static let service = AWSService.dynamoDB
     public let client: AWSClient
     static let rpc = JSONRPCProtocol.dynamoDB
 
     public init(client: AWSClient) {
         self.client = client
-    }
-
-    public init(
-        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        client = try AWSClient(
-            service: .dynamoDB, region: region, endpoint: endpoint, signer: signer,
-            transport: transport, environment: environment)
     }
 
     public func createTable(_ input: CreateTableInput, deadline: ContinuousClock.Instant? = nil)

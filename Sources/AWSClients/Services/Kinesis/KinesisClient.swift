@@ -4,21 +4,13 @@ import HTTPTransportCore
 
 /// Kinesis Data Streams over the JSON 1.1 protocol: creating and describing a stream, reading shards, and
 /// publishing with ``putRecords(streamName:records:limits:deadline:)``, which batches and retries failed records.
-public struct KinesisClient: Sendable {
+public struct KinesisClient: AWSServiceClient {
+    public static let service = AWSService.kinesis
     public let client: AWSClient
     static let rpc = JSONRPCProtocol.kinesis
 
     public init(client: AWSClient) {
         self.client = client
-    }
-
-    public init(
-        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        client = try AWSClient(
-            service: .kinesis, region: region, endpoint: endpoint, signer: signer,
-            transport: transport, environment: environment)
     }
 
     /// Creates a stream: provisioned with `shardCount` shards, or on-demand when `shardCount` is `nil`.

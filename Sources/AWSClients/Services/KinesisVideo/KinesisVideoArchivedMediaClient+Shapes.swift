@@ -65,12 +65,15 @@ public struct ListFragmentsInput: Sendable, Hashable, Encodable {
     }
 }
 
-public struct KinesisVideoFragment: Sendable, Hashable, Decodable {
+public struct KinesisVideoFragment: Sendable, Hashable, Codable {
     public var fragmentNumber: String?
     public var fragmentSizeInBytes: Int64?
     public var producerTimestamp: Date?
     public var serverTimestamp: Date?
     public var fragmentLengthInMilliseconds: Int64?
+
+    /// Every member absent: the server side fills in what it has.
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case fragmentNumber = "FragmentNumber"
@@ -81,10 +84,15 @@ public struct KinesisVideoFragment: Sendable, Hashable, Decodable {
     }
 }
 
-public struct ListFragmentsOutput: Sendable, Hashable, Decodable {
+public struct ListFragmentsOutput: Sendable, Hashable, Codable {
     /// In no particular order (the API says so); sort by number or timestamp as needed.
     public var fragments: [KinesisVideoFragment]
     public var nextToken: String?
+
+    package init(fragments: [KinesisVideoFragment], nextToken: String?) {
+        self.fragments = fragments
+        self.nextToken = nextToken
+    }
 
     enum CodingKeys: String, CodingKey {
         case fragments = "Fragments"

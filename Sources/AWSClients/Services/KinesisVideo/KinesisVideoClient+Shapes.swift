@@ -31,8 +31,8 @@ public struct KinesisVideoAPIName: RawRepresentable, Sendable, Hashable, Codable
     public static let getImages = KinesisVideoAPIName(rawValue: "GET_IMAGES")
 }
 
-/// `StreamInfo`, as `DescribeStream` and `ListStreams` return it.
-public struct KinesisVideoStreamInfo: Sendable, Hashable, Decodable {
+/// `StreamInfo`, as `DescribeStream` and `ListStreams` return it (and the local KVS server sends it).
+public struct KinesisVideoStreamInfo: Sendable, Hashable, Codable {
     public var deviceName: String?
     public var streamName: String?
     public var streamARN: String?
@@ -43,6 +43,9 @@ public struct KinesisVideoStreamInfo: Sendable, Hashable, Decodable {
     public var status: String?
     public var creationTime: Date?
     public var dataRetentionInHours: Int?
+
+    /// Every member absent: the server side fills in what it has.
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case deviceName = "DeviceName"
@@ -91,9 +94,14 @@ public struct ListKinesisVideoStreamsInput: Sendable, Hashable, Encodable {
     }
 }
 
-public struct ListKinesisVideoStreamsOutput: Sendable, Hashable, Decodable {
+public struct ListKinesisVideoStreamsOutput: Sendable, Hashable, Codable {
     public var streamInfoList: [KinesisVideoStreamInfo]
     public var nextToken: String?
+
+    package init(streamInfoList: [KinesisVideoStreamInfo], nextToken: String?) {
+        self.streamInfoList = streamInfoList
+        self.nextToken = nextToken
+    }
 
     enum CodingKeys: String, CodingKey {
         case streamInfoList = "StreamInfoList"
@@ -107,7 +115,7 @@ public struct ListKinesisVideoStreamsOutput: Sendable, Hashable, Decodable {
     }
 }
 
-public struct CreateKinesisVideoStreamInput: Sendable, Hashable, Encodable {
+public struct CreateKinesisVideoStreamInput: Sendable, Hashable, Codable {
     public var streamName: String
     public var deviceName: String?
     public var mediaType: String?

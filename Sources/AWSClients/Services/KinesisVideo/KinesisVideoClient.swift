@@ -5,20 +5,12 @@ import HTTPTransportCore
 /// The Kinesis Video Streams control plane (REST-JSON, SigV4 service `kinesisvideo`): finding streams, their tags
 /// and their data endpoints. Media itself goes through ``KinesisVideoMediaClient`` and
 /// ``KinesisVideoArchivedMediaClient`` at the endpoint ``getDataEndpoint(_:api:deadline:)`` returns.
-public struct KinesisVideoClient: Sendable {
+public struct KinesisVideoClient: AWSServiceClient {
+    public static let service = AWSService.kinesisVideo
     public let client: AWSClient
 
     public init(client: AWSClient) {
         self.client = client
-    }
-
-    public init(
-        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        client = try AWSClient(
-            service: .kinesisVideo, region: region, endpoint: endpoint, signer: signer,
-            transport: transport, environment: environment)
     }
 
     /// One page of `ListStreams`.

@@ -6,20 +6,12 @@ import HTTPTransportCore
 /// `runtime.sagemaker.{region}.amazonaws.com`). Invocations are treated as reads and retried after 5xx and
 /// throttling; `ModelError` (424) and `ValidationError` (400) are not retried — read the former with
 /// ``SageMakerModelError``.
-public struct SageMakerRuntimeClient: Sendable {
+public struct SageMakerRuntimeClient: AWSServiceClient {
+    public static let service = AWSService.sageMakerRuntime
     public let client: AWSClient
 
     public init(client: AWSClient) {
         self.client = client
-    }
-
-    public init(
-        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        client = try AWSClient(
-            service: .sageMakerRuntime, region: region, endpoint: endpoint, signer: signer,
-            transport: transport, environment: environment)
     }
 
     public func invokeEndpoint(_ input: InvokeEndpointInput, deadline: ContinuousClock.Instant? = nil)

@@ -3,21 +3,13 @@ import Foundation
 import HTTPTransportCore
 
 /// Resource Groups Tagging API (JSON 1.1): finding resources — Kinesis Video streams — by tag.
-public struct ResourceGroupsTaggingClient: Sendable {
+public struct ResourceGroupsTaggingClient: AWSServiceClient {
+    public static let service = AWSService.resourceGroupsTaggingAPI
     public let client: AWSClient
     static let rpc = JSONRPCProtocol.resourceGroupsTagging
 
     public init(client: AWSClient) {
         self.client = client
-    }
-
-    public init(
-        region: String? = nil, endpoint: String? = nil, signer: (any AWSRequestSigner)?,
-        transport: any HTTPExecuting, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(AWSError) {
-        client = try AWSClient(
-            service: .resourceGroupsTaggingAPI, region: region, endpoint: endpoint,
-            signer: signer, transport: transport, environment: environment)
     }
 
     /// One page of `GetResources`.
