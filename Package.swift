@@ -218,13 +218,14 @@ let package = Package(
         .testTarget(
             name: "CocoLabelerPluginTests", dependencies: ["CocoLabeler", "PluginTesting", "KITTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska"], swiftSettings: strict),
+        .testTarget(name: "KVSMatroskaTests", dependencies: ["KVSMatroska", "KITTestSupport"], swiftSettings: strict),
         .testTarget(name: "KITRecordsTests", dependencies: ["KITRecords", "KITTestSupport"], swiftSettings: strict),
-        .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska"], swiftSettings: strict),
+        .testTarget(name: "KITMediaTests", dependencies: ["KITMedia", "KVSMatroska", "KITTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "AWSSigV4Tests", dependencies: ["AWSSigV4", "AWSCore", "KITTestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "HTTPTransportTests", dependencies: ["HTTPTransport", "HTTPTransportCore"], swiftSettings: strict),
+            name: "HTTPTransportTests", dependencies: ["HTTPTransport", "HTTPTransportCore", "KITTestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "AWSClientsTests",
             dependencies: ["AWSClients", "AWSSigning", "AWSSigV4", "AWSCore", "HTTPTransport", "KITTestSupport", log],
@@ -236,7 +237,7 @@ let package = Package(
                 host("ServiceLifecycle", "swift-service-lifecycle"), log,
             ],
             swiftSettings: strict),
-        .testTarget(name: "KITToolsTests", dependencies: ["KITTools"], swiftSettings: strict),
+        .testTarget(name: "KITToolsTests", dependencies: ["KITTools", "KITTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "KITEngineTests",
             dependencies: [
@@ -260,10 +261,10 @@ let package = Package(
                 "AWSSigV4", "HTTPTransport", log, metrics, .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict),
-        // The model server (examples/model-server, Python) run as a child process; Foundation only.
-        .testTarget(name: "ModelServerTests", swiftSettings: strict),
+        // The model server (examples/model-server, Python) run as a child process.
+        .testTarget(name: "ModelServerTests", dependencies: ["KITTestSupport"], swiftSettings: strict),
         // The deployment artefacts (CloudFormation template, dashboard metrics, container environment).
-        .testTarget(name: "DeployTests", dependencies: ["KITEngine"], swiftSettings: strict),
+        .testTarget(name: "DeployTests", dependencies: ["KITEngine", "KITTestSupport"], swiftSettings: strict),
         // `make demo` (scripts/demo.sh) run briefly with the built products; its status page screenshotted.
         .testTarget(name: "DemoTests", dependencies: ["KITTestSupport"], swiftSettings: strict),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import Testing
 
 @testable import KITEngine
@@ -112,9 +113,7 @@ struct DeployTests {
 }
 
 enum DeployPaths {
-    /// `<root>/Tests/DeployTests/DeployTests.swift` → `<root>`.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let packageRoot = TestPaths.packageRoot
     static let template = packageRoot.appendingPathComponent("deploy/cloudformation/kit.yaml")
     static let metricsScript = packageRoot.appendingPathComponent("scripts/template-metrics.py")
     /// The kithost binary built beside the test bundle.
@@ -123,10 +122,7 @@ enum DeployPaths {
     }
 
     /// `$KIT_VENV`, else `<root>/.venv` (scripts/setup.sh).
-    static var venv: URL {
-        ProcessInfo.processInfo.environment["KIT_VENV"].map { URL(fileURLWithPath: $0) }
-            ?? packageRoot.appendingPathComponent(".venv", isDirectory: true)
-    }
+    static var venv: URL { TestPaths.venv }
 
     static var haveTestVenv: Bool {
         FileManager.default.isExecutableFile(atPath: venv.appendingPathComponent("bin/cfn-lint").path)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTransport
+import KITTestSupport
 import Testing
 
 /// A real loopback HTTP/1.1 server (``TestServerScript``) in its own python3 process, on a port the OS picks.
@@ -116,10 +117,7 @@ final class TestServer: Sendable {
         let environment = ProcessInfo.processInfo.environment
         var candidates: [String] = []
         if let venv = environment["KIT_VENV"] { candidates.append(venv + "/bin/python3") }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates += [repo.appendingPathComponent(".venv/bin/python3").path, "/usr/bin/python3"]
+        candidates += [TestPaths.packageRoot.appendingPathComponent(".venv/bin/python3").path, "/usr/bin/python3"]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
             ?? "/usr/bin/python3"
     }

@@ -47,7 +47,7 @@ struct LeaseCoordinatorTests {
 
             let start = ContinuousClock.now
             let b = await TestWorker.start("b", store: store, streams: streams, failover: failover, log: log)
-            try await waitUntil("b announced every stream", timeout: .seconds(15)) {
+            try await waitUntil(timeout: .seconds(15), "b announced every stream") {
                 await Set(log.acquired(by: "b")) == streams
             }
             #expect(ContinuousClock.now - start < failover, "released leases are taken without waiting for expiry")

@@ -43,15 +43,15 @@ struct MultiProcessTests {
             p2.kill()
         }
         try await store.prepare()  // racing the two processes' own prepare: one creates the table, all accept it
-        try await waitUntil("2/2 across the processes", timeout: .seconds(60), every: .milliseconds(200)) {
+        try await waitUntil(timeout: .seconds(60), interval: .milliseconds(200), "2/2 across the processes") {
             try await Self.owners(store) == ["p1": 2, "p2": 2]
         }
-        try await waitUntil("every stream checkpointed", every: .milliseconds(200)) {
+        try await waitUntil(interval: .milliseconds(200), "every stream checkpointed") {
             try await store.list().allSatisfy { $0.checkpoint != nil }
         }
 
         p1.kill()
-        try await waitUntil("p2 took p1's leases", every: .milliseconds(200)) {
+        try await waitUntil(interval: .milliseconds(200), "p2 took p1's leases") {
             try await Self.owners(store) == ["p2": 4]
         }
 

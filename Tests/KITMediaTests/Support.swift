@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import KVSMatroska
 
 /// Fixtures made at test time with the ffmpeg CLI into one temporary directory (removed when the test process exits),
@@ -18,12 +19,9 @@ enum Fixture {
         return path
     }()
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let packageRoot = TestPaths.packageRoot
     /// The real GetMedia capture (BT.709, 640x360, several fragments).
-    static let kvsCapture = packageRoot.deletingLastPathComponent()
-        .appendingPathComponent("shared/testdata/kvs-getmedia/output_get_media.mkv").path
+    static let kvsCapture = TestPaths.kvsCaptures.appendingPathComponent("output_get_media.mkv").path
 
     private static let testsrc = ["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-t", "2"]
     private static let x264 = [

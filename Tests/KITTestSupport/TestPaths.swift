@@ -10,6 +10,9 @@ public enum TestPaths {
     /// `../shared` beside the project root (real captures; not part of the repository).
     public static let shared: URL = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
 
+    /// Real GetMedia captures (`../shared/testdata/kvs-getmedia`, Apache-2.0, see its NOTICE).
+    public static let kvsCaptures: URL = shared.appendingPathComponent("testdata/kvs-getmedia", isDirectory: true)
+
     /// `$KIT_VENV`, else `<root>/.venv` (made by scripts/setup.sh with the pinned boto3, moto and awscli).
     public static var venv: URL {
         ProcessInfo.processInfo.environment["KIT_VENV"].map { URL(fileURLWithPath: $0) }
@@ -63,7 +66,7 @@ public func withTemporaryDirectory<T>(_ prefix: String = "kit", _ body: (URL) as
 
 /// Polls `condition` until it holds or `timeout` passes (generous timeouts: the machine may be loaded).
 public func waitUntil(
-    timeout: Duration, interval: Duration = .milliseconds(100), _ what: String,
+    timeout: Duration = .seconds(120), interval: Duration = .milliseconds(100), _ what: String,
     _ condition: () async throws -> Bool
 ) async throws {
     let end = ContinuousClock.now + timeout
@@ -71,5 +74,6 @@ public func waitUntil(
         if try await condition() { return }
         try await Task.sleep(for: interval)
     }
+    if try await condition() { return }
     throw TestFailure("timed out after \(timeout) waiting for: \(what)")
 }

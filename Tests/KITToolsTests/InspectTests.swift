@@ -1,10 +1,11 @@
 import Foundation
+import KITTestSupport
 import KITTools
 import Testing
 
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+private let packageRoot = TestPaths.packageRoot
     .deletingLastPathComponent()
-private let captures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/kvs-getmedia")
+private let captures = TestPaths.kvsCaptures
 
 private func capture(_ name: String) -> String { captures.appendingPathComponent(name).path }
 

@@ -1,10 +1,10 @@
 import Foundation
+import KITTestSupport
 import Testing
 
 @testable import KITTools
 
-private let captures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/testdata/kvs-getmedia")
+private let captures = TestPaths.kvsCaptures
 
 private func capture(_ name: String) -> String { captures.appendingPathComponent(name).path }
 

@@ -1,11 +1,11 @@
 import Foundation
+import KITTestSupport
 import KVSMatroska
 
 /// Paths and helpers shared by the parser tests.
 enum Fixture {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let captures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/kvs-getmedia")
+    static let packageRoot = TestPaths.packageRoot
+    static let captures = TestPaths.kvsCaptures
 
     static func capture(_ name: String) throws -> [UInt8] {
         try [UInt8](Data(contentsOf: captures.appendingPathComponent(name)))

@@ -59,20 +59,6 @@ final class TestProcess: @unchecked Sendable {
     }
 }
 
-/// Waits until `condition` holds, polling, at most `timeout` (generous: the machine is shared and loaded).
-func waitUntil(
-    _ what: String, timeout: Duration = .seconds(120), every pause: Duration = .milliseconds(50),
-    _ condition: () async throws -> Bool
-) async throws {
-    let end = ContinuousClock.now + timeout
-    while ContinuousClock.now < end {
-        if try await condition() { return }
-        try await Task.sleep(for: pause)
-    }
-    if try await condition() { return }
-    throw TestFailure("timed out after \(timeout) waiting for: \(what)")
-}
-
 /// The lease tests' moto clients: KITTestSupport's one moto server for the whole test process.
 enum Moto {
     static let credentials = StaticCredentialProvider(

@@ -1,4 +1,5 @@
 import Foundation
+import KITTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -8,10 +9,7 @@ import Testing
 /// Paths of the repository, the model server and its venv, found from this file's path so the tests run the same
 /// from any working directory.
 enum ModelPaths {
-    /// `<root>/Tests/ModelServerTests/Support/ModelServerProcess.swift` → `<root>`.
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let packageRoot = TestPaths.packageRoot
 
     /// `$KIT_MODEL_VENV`, else `<root>/.venv-model` (made by scripts/setup-model.sh).
     static var venv: URL {
